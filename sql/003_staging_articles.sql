@@ -11,9 +11,11 @@ create table if not exists staging.articles (
     published_raw    text,                        -- the date string as found, kept when it does not parse
     body_text        text        not null,
     source_line      text,                        -- "Nguồn: ..." / "Theo: ..."
+    source_outlet    text,                        -- the outlet named by the source line, if republished
     quality_flags    jsonb       not null default '[]'::jsonb,  -- [{"flag": ..., "details": ...}]
     duplicate_urls   text[]      not null default '{}',
     body_sha256      text        not null,
+    body_fingerprint text,                        -- near-duplicate fingerprint (hex), to find copies
     page_id          bigint references raw.pages (page_id),
     parser_version   text        not null,
     first_loaded_at  timestamptz not null default now(),

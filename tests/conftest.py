@@ -1,0 +1,69 @@
+"""Shared fixtures: a real Postgres for tests (the embedded cluster, in a test state folder)."""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from vnict.settings import REPO_ROOT, load_settings
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory):
+    """Settings of the test cluster: its own state folder and port, never the user's warehouse."""
+    base = load_settings()
+    state = Path(os.environ.get("VNICT_TEST_STATE_DIR") or REPO_ROOT / ".state" / "test")
+    return dataclasses.replace(
+        base,
+        state_dir=state.resolve(),
+        warehouse_dsn=None,
+        pg_port=int(os.environ.get("VNICT_TEST_PG_PORT", "54339")),
+        bi_reader_password=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(test_settings):
+    """The running test cluster (started once; left running between sessions for speed)."""
+    from warehouse.embedded import EmbeddedPostgres
+
+    cluster = EmbeddedPostgres(test_settings)
+    cluster.ensure_running()
+    return cluster
+
+
+@pytest.fixture
+def fresh_database(pg_cluster, test_settings):
+    """Factory of fresh, migrated databases on the test cluster; each dropped after the test."""
+    import psycopg
+
+    from warehouse.migrate import apply_migrations
+
+    created = []
+
+    def make(migrate: bool = True) -> str:
+        name = f"vnict_test_{os.getpid()}_{next(_counter)}"
+        with psycopg.connect(pg_cluster.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}"')
+            conn.execute(f'create database "{name}"')
+        created.append(name)
+        dsn = pg_cluster.dsn(name)
+        if migrate:
+            apply_migrations(dsn, test_settings.sql_dir)
+        return dsn
+
+    yield make
+    with psycopg.connect(pg_cluster.dsn("postgres"), autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def warehouse_dsn(fresh_database):
+    """libpq URI of a fresh database with every migration applied."""
+    return fresh_database()

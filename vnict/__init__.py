@@ -1,0 +1,1 @@
+"""vnict: Vietnam's provincial ICT and e-government indicators, from portal articles to marts."""
