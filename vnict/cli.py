@@ -1,0 +1,153 @@
+"""`vnict`: the project's command line. Errors a user can act on are printed plainly, not as tracebacks."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from vnict.settings import SettingsError, load_settings
+
+log = logging.getLogger("vnict")
+
+# Where a first run's history starts: the oldest articles the portals still serve.
+HISTORY_START = "2018-01-01"
+
+
+def _cmd_dsn(args) -> int:
+    from warehouse.connection import resolve_dsn
+
+    print(resolve_dsn(load_settings(), start=not args.no_start))
+    return 0
+
+
+def _cmd_db(args) -> int:
+    from warehouse.embedded import EmbeddedPostgres
+
+    settings = load_settings()
+    if settings.warehouse_dsn and args.action != "status":
+        raise SettingsError("WAREHOUSE_DSN is set: the embedded warehouse is not used")
+    cluster = EmbeddedPostgres(settings)
+    if args.action == "start":
+        print(cluster.ensure_running())
+    elif args.action == "stop":
+        print("stopped" if cluster.stop() else "not running")
+    else:
+        print(json.dumps(cluster.status()))
+    return 0
+
+
+def _cmd_migrate(args) -> int:
+    from vnict.pipeline import prepare_warehouse
+
+    prepare_warehouse(load_settings())
+    print("warehouse schema up to date")
+    return 0
+
+
+def _cmd_mirror(args) -> int:
+    from vnict.services import mirror_pid, start_mirror, stop_mirror
+
+    settings = load_settings()
+    if args.action == "start":
+        sites = start_mirror(settings, faults=args.faults)
+        for site, url in sorted(sites.items()):
+            print(f"{site:24} {url}")
+    elif args.action == "stop":
+        print("stopped" if stop_mirror(settings) else "not running")
+    else:
+        pid = mirror_pid(settings)
+        print(f"running (pid {pid})" if pid else "not running")
+    return 0
+
+
+def _cmd_extract(args) -> int:
+    from extraction.cli import run
+
+    return run(args.rest)
+
+
+def _cmd_run(args) -> int:
+    """The main job: one nightly run end to end through Airflow, on the embedded default."""
+    from vnict.pipeline import prepare_warehouse, warehouse_summary
+    from vnict.services import airflow, mirror_pid, start_mirror, stop_mirror
+
+    settings = load_settings()
+    dsn = prepare_warehouse(settings)
+    started_mirror = False
+    if settings.sources_mode == "mirror" and mirror_pid(settings) is None:
+        start_mirror(settings)
+        started_mirror = True
+    try:
+        airflow(settings, "db", "migrate", capture=True)
+        conf = {"since": args.since, "until": args.until}
+        logical_date = args.logical_date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        result = airflow(settings, "dags", "test", "provincial_ict_nightly", logical_date,
+                         "--conf", json.dumps(conf), check=False)
+    finally:
+        if started_mirror:
+            stop_mirror(settings)
+    summary = warehouse_summary(dsn)
+    print("\nRun summary")
+    for key, value in summary.items():
+        print(f"  {key:32} {value if value is not None else '-'}")
+    print(f"\nWarehouse: psql \"$(.venv/bin/vnict dsn)\"")
+    if result.returncode != 0:
+        print("the nightly DAG run failed; see the Airflow log above", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vnict", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("dsn", help="print the warehouse's libpq URI (starts the embedded warehouse)")
+    p.add_argument("--no-start", action="store_true", help="do not start the embedded warehouse")
+    p.set_defaults(func=_cmd_dsn)
+
+    p = sub.add_parser("db", help="start, stop or show the embedded warehouse")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=_cmd_db)
+
+    p = sub.add_parser("migrate", help="apply the DDL of sql/ to the warehouse")
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("mirror", help="start, stop or show the local portal mirror")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument("--faults", type=Path, help="a fault plan (YAML) for the mirror")
+    p.set_defaults(func=_cmd_mirror)
+
+    p = sub.add_parser("extract", help="read indicator figures from text files (see --help)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser("run", help="run the nightly DAG once, end to end, through Airflow")
+    p.add_argument("--since", default=HISTORY_START, help="start of the data interval (default %(default)s)")
+    p.add_argument("--until", default=None, help="end of the data interval (default: now)")
+    p.add_argument("--logical-date", default=None, help="the DAG run's logical date (default: now)")
+    p.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from vnict.services import ServiceError
+    from warehouse.embedded import WarehouseError
+
+    try:
+        return args.func(args)
+    except (WarehouseError, SettingsError, ServiceError) as exc:
+        print(f"vnict: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

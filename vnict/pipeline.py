@@ -1,0 +1,251 @@
+"""The steps of a nightly run, as plain functions: the DAG tasks and the CLI call these.
+
+Each step takes the warehouse DSN and returns a small JSON-able report, so Airflow can pass it
+between tasks (XCom) and the run summary can be printed from it.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+
+from vnict.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class PortalUnavailable(RuntimeError):
+    """A portal could not be crawled at all; its Airflow task fails, the others go on."""
+
+
+# -- warehouse -------------------------------------------------------------------------------------
+
+def prepare_warehouse(settings: Settings | None = None) -> str:
+    """Start (if embedded) and migrate the warehouse; return its DSN."""
+    from warehouse.connection import resolve_dsn
+    from warehouse.migrate import apply_migrations
+
+    settings = settings or load_settings()
+    dsn = resolve_dsn(settings)
+    apply_migrations(dsn, settings.sql_dir, settings.bi_reader_password)
+    return dsn
+
+
+# -- sources ---------------------------------------------------------------------------------------
+
+def load_sources(settings: Settings | None = None):
+    """The registry; in mirror mode every portal the mirror serves points at the running mirror."""
+    import json
+
+    from scrapers.registry import load_registry
+
+    settings = settings or load_settings()
+    if settings.sources_mode == "live":
+        return load_registry()
+    sites_file = settings.mirror_sites_file
+    if not sites_file.exists():
+        raise RuntimeError(f"the portal mirror is not running ({sites_file} is missing); "
+                           "start it with `vnict mirror start`, or set VNICT_SOURCES=live")
+    return load_registry(base_url_overrides=json.loads(sites_file.read_text()))
+
+
+def portals_for_interval(start: datetime, end: datetime, settings: Settings | None = None) -> list[str]:
+    """Ids of the portals to crawl for an interval: enabled, reachable in this mode, active in it."""
+    settings = settings or load_settings()
+    registry = load_sources(settings)
+    return [p.id for p in registry.active_portals(start, end, mode=settings.sources_mode)]
+
+
+# -- crawl -----------------------------------------------------------------------------------------
+
+def crawl(portal_id: str, start: datetime, end: datetime, dsn: str, run_id: str | None = None,
+          settings: Settings | None = None) -> dict:
+    """Discover and fetch a portal's articles published in [start, end) into raw.pages."""
+    from scrapers.crawl import crawl_portal
+    from scrapers.fetch import Fetcher
+    from warehouse.pages import PostgresPageStore
+
+    settings = settings or load_settings()
+    portal = load_sources(settings).get(portal_id)
+    began = time.monotonic()
+    with Fetcher(allow_private=settings.sources_mode == "mirror") as fetcher, PostgresPageStore(dsn) as store:
+        report = crawl_portal(portal, start, end, fetcher, store, run_id=run_id)
+    summary = {
+        "portal_id": portal_id,
+        "articles_found": report.articles_found,
+        "pages_fetched": report.pages_fetched,
+        "not_modified": report.not_modified,
+        "failures": [[url, err] for url, err in report.failures],
+        "page_ids": sorted({a.page_id for a in report.articles if a.page_id is not None}),
+        "portal_error": report.portal_error,
+        "seconds": round(time.monotonic() - began, 1),
+    }
+    log.info("crawl %s: %d articles found, %d pages fetched, %d not modified, %d failures",
+             portal_id, summary["articles_found"], summary["pages_fetched"], summary["not_modified"],
+             len(summary["failures"]))
+    if report.portal_error:
+        raise PortalUnavailable(f"portal {portal_id} could not be crawled: {report.portal_error}")
+    return summary
+
+
+# -- parse -----------------------------------------------------------------------------------------
+
+def parse(page_ids: list[int], dsn: str, settings: Settings | None = None) -> dict:
+    """Parse stored article pages into staging.articles; copies of a story fold into the original."""
+    from scrapers.fetch import decode_body
+    from scrapers.parsing import PARSER_VERSION, near_duplicate, parse_article
+    from warehouse.articles import ArticleRow, ArticleStore
+    from warehouse.pages import PostgresPageStore
+
+    settings = settings or load_settings()
+    registry = load_sources(settings)
+    live_hosts = {p.id: urlsplit(p.live_base_url).hostname for p in registry.portals}
+    outcomes: Counter = Counter()
+    flagged: Counter = Counter()
+    article_ids = []
+    with PostgresPageStore(dsn) as pages, psycopg.connect(dsn, autocommit=True) as conn:
+        store = ArticleStore(conn, is_near_duplicate=near_duplicate, portal_hosts=live_hosts)
+        for page in pages.load_pages(page_ids):
+            portal = registry.get(page.portal_id)
+            try:
+                html = decode_body(page.body, page.headers, page.encoding)
+                parsed = parse_article(html, page.final_url, portal.parse_config, portal.province)
+            except Exception as exc:  # a broken page is logged and skipped; its bytes stay in raw.pages
+                log.warning("could not parse page %s (%s): %s", page.page_id, page.url, exc)
+                outcomes["failed"] += 1
+                continue
+            row = ArticleRow(
+                portal_id=page.portal_id, page_id=page.page_id, url=page.url,
+                canonical_url=parsed.canonical_url or page.url, province_name=parsed.province,
+                title=parsed.title, published_at=parsed.published_at, published_raw=parsed.published_raw,
+                body_text=parsed.body_text, source_line=parsed.source_line,
+                source_outlet=parsed.source_outlet, quality_flags=list(parsed.quality_flags),
+                body_fingerprint=parsed.fingerprint, parser_version=PARSER_VERSION)
+            outcome = store.upsert(row)
+            outcomes[outcome] += 1
+            for flag in parsed.quality_flags:
+                flagged[flag["flag"]] += 1
+            if outcome in ("new", "updated"):
+                article_ids.append(row.article_id)
+    report = {"pages": len(page_ids), **outcomes, "flags": dict(flagged), "article_ids": article_ids}
+    log.info("parse: %d pages -> %s; quality flags %s", len(page_ids), dict(outcomes), dict(flagged))
+    return report
+
+
+# -- extract ---------------------------------------------------------------------------------------
+
+def extract(dsn: str, article_ids: list[str] | None = None, force: bool = False) -> dict:
+    """Read figures from articles the current extractor version has not read yet."""
+    from extraction import EXTRACTOR_VERSION
+    from extraction import extract as extract_text
+    from warehouse.mentions import MentionStore
+
+    figures = 0
+    by_indicator: Counter = Counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        store = MentionStore(conn)
+        pending = store.pending(EXTRACTOR_VERSION, article_ids, force=force)
+        log.info("extract: %d articles to read with extractor %s", len(pending), EXTRACTOR_VERSION)
+        for i, article in enumerate(pending, 1):
+            try:
+                mentions = extract_text(article.body_text, article.published_date, article.province_name)
+            except Exception as exc:  # one unreadable article must not stop the others
+                log.warning("extraction failed on article %s: %s", article.article_id, exc)
+                continue
+            figures += store.replace(article.article_id, mentions, EXTRACTOR_VERSION)
+            by_indicator.update(m.indicator for m in mentions)
+            if i % 200 == 0:
+                log.info("extract: %d/%d articles read, %d figures so far", i, len(pending), figures)
+    log.info("extract: %d figures from %d articles", figures, len(pending))
+    return {"articles": len(pending), "figures": figures, "by_indicator": dict(by_indicator)}
+
+
+# -- dbt -------------------------------------------------------------------------------------------
+
+def dbt_env(dsn: str) -> dict[str, str]:
+    """The environment dbt's profile reads, derived from the warehouse DSN."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(dsn)
+    return {
+        "VNICT_PGHOST": str(info.get("host") or "127.0.0.1"),
+        "VNICT_PGPORT": str(info.get("port") or 5432),
+        "VNICT_PGUSER": str(info.get("user") or "postgres"),
+        "VNICT_PGPASSWORD": str(info.get("password") or ""),
+        "VNICT_PGDATABASE": str(info.get("dbname") or "postgres"),
+    }
+
+
+def run_dbt(dsn: str, args: list[str], settings: Settings | None = None) -> None:
+    """Run a dbt command on the project against the warehouse; raise with dbt's output on failure."""
+    import os
+    import subprocess
+    import sys
+
+    settings = settings or load_settings()
+    project = settings.dbt_project_dir
+    env = {**os.environ, **dbt_env(dsn), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    log.info("running %s", " ".join(cmd[:1] + args))
+    result = subprocess.run(cmd, env=env, cwd=project, text=True, capture_output=True)
+    for line in result.stdout.splitlines():
+        log.info("dbt | %s", line)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {result.returncode}); see the dbt lines above"
+                           f"\n{result.stderr[-2000:]}")
+
+
+# -- summary ---------------------------------------------------------------------------------------
+
+def warehouse_summary(dsn: str) -> dict:
+    """Row counts a person checks after a run."""
+    queries = {
+        "raw_pages": "select count(*) from raw.pages",
+        "articles": "select count(*) from staging.articles",
+        "figures": "select count(*) from staging.indicator_mentions",
+        "fct_infrastructure_indicators": "select count(*) from marts.fct_infrastructure_indicators",
+        "fct_egov_indicators": "select count(*) from marts.fct_egov_indicators",
+        "province_indicator_year": "select count(*) from marts.province_indicator_year",
+        "dim_province": "select count(*) from marts.dim_province",
+        "dim_indicator": "select count(*) from marts.dim_indicator",
+    }
+    out = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name, sql in queries.items():
+            try:
+                out[name] = conn.execute(sql).fetchone()[0]
+            except psycopg.errors.UndefinedTable:
+                out[name] = None
+    return out
+
+
+def run_summary(crawl_reports: list[dict], parse_reports: list[dict], extract_report: dict | None,
+                dsn: str) -> dict:
+    """Log one line per portal and the warehouse totals; return them for XCom."""
+    parsed_by_portal = {r["portal_id"]: r for r in parse_reports if r}
+    lines = []
+    for crawl_report in crawl_reports:
+        if not crawl_report:
+            continue
+        pid = crawl_report["portal_id"]
+        p = parsed_by_portal.get(pid, {})
+        lines.append({
+            "portal_id": pid, "pages_fetched": crawl_report["pages_fetched"],
+            "not_modified": crawl_report["not_modified"], "articles_new": p.get("new", 0),
+            "articles_updated": p.get("updated", 0), "duplicates": p.get("duplicate", 0),
+            "failures": len(crawl_report["failures"]),
+        })
+    for line in lines:
+        log.info("portal %(portal_id)-22s fetched %(pages_fetched)4d  304 %(not_modified)4d  "
+                 "new %(articles_new)4d  updated %(articles_updated)4d  duplicates %(duplicates)3d  "
+                 "failures %(failures)3d", line)
+    totals = warehouse_summary(dsn)
+    log.info("figures extracted this run: %s", (extract_report or {}).get("figures", 0))
+    log.info("warehouse totals: %s", totals)
+    return {"portals": lines, "figures": (extract_report or {}).get("figures", 0), "totals": totals}

@@ -1,0 +1,114 @@
+"""Background services the project starts for itself: the portal mirror, and Airflow's environment."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from vnict.settings import REPO_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(RuntimeError):
+    """A background service could not be started; the message says why."""
+
+
+# -- portal mirror ---------------------------------------------------------------------------------
+
+def _mirror_pidfile(settings: Settings) -> Path:
+    return settings.run_dir / "mirror.pid"
+
+
+def mirror_pid(settings: Settings) -> int | None:
+    try:
+        pid = int(_mirror_pidfile(settings).read_text())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def start_mirror(settings: Settings, faults: Path | None = None, timeout: float = 60) -> dict[str, str]:
+    """Start the mirror in the background (once); return {site_id: base_url}."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    sites_file = settings.mirror_sites_file
+    if mirror_pid(settings) is not None and sites_file.exists():
+        return json.loads(sites_file.read_text())
+    sites_file.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "portal_mirror", "serve", "--port", str(settings.mirror_port),
+           "--sites-file", str(sites_file), "--log", str(settings.log_dir / "mirror-requests.jsonl")]
+    if faults:
+        cmd += ["--faults", str(faults)]
+    stderr = open(settings.log_dir / "mirror.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
+                            start_new_session=True)
+    _mirror_pidfile(settings).write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    while not sites_file.exists():
+        if proc.poll() is not None:
+            raise ServiceError(f"the portal mirror exited at start (exit {proc.returncode}); "
+                               f"see {settings.log_dir / 'mirror.log'}")
+        if time.monotonic() > deadline:
+            proc.terminate()
+            raise ServiceError(f"the portal mirror did not start within {timeout:.0f} s")
+        time.sleep(0.1)
+    sites = json.loads(sites_file.read_text())
+    log.info("portal mirror serving %d sites from port %d (pid %d)", len(sites), settings.mirror_port, proc.pid)
+    return sites
+
+
+def stop_mirror(settings: Settings) -> bool:
+    pid = mirror_pid(settings)
+    settings.mirror_sites_file.unlink(missing_ok=True)
+    _mirror_pidfile(settings).unlink(missing_ok=True)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    log.info("portal mirror stopped")
+    return True
+
+
+# -- Airflow ---------------------------------------------------------------------------------------
+
+def airflow_environment(settings: Settings) -> dict[str, str]:
+    """Environment for Airflow commands on the project's configuration (home and SQLite in .state)."""
+    home = settings.airflow_home
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
+        "VNICT_STATE_DIR": str(settings.state_dir),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    return {**os.environ, **{k: v for k, v in env.items() if k not in os.environ or k == "PYTHONPATH"}}
+
+
+def airflow(settings: Settings, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("airflow")
+    log.info("airflow %s", " ".join(args))
+    result = subprocess.run([str(exe), *args], env=airflow_environment(settings), cwd=REPO_ROOT,
+                            text=True, capture_output=capture, stdin=subprocess.DEVNULL)
+    if check and result.returncode != 0:
+        detail = (result.stderr or result.stdout or "")[-3000:] if capture else ""
+        raise ServiceError(f"`airflow {' '.join(args)}` failed (exit {result.returncode}) {detail}")
+    return result
