@@ -1,0 +1,46 @@
+"""The server stack: docker-compose.yml must be valid and wire the services of the design."""
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from vnict.settings import REPO_ROOT
+
+
+def _compose_command():
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    pytest.skip("neither `docker compose` nor `docker-compose` is installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def resolved():
+    result = subprocess.run([*_compose_command(), "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
+                            capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def test_stack_has_the_services_of_the_design(resolved):
+    assert {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
+            "airflow-worker", "redis", "airflow-db", "warehouse"} <= set(resolved["services"])
+
+
+def test_airflow_runs_celery_against_redis_and_its_own_metadata_db(resolved):
+    env = resolved["services"]["airflow-worker"]["environment"]
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
+    assert "@airflow-db/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert "@warehouse:5432/" in env["AIRFLOW_CONN_WAREHOUSE"]
+
+
+def test_image_is_the_official_airflow_3_3_image_with_this_project():
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert "FROM apache/airflow:3.3." in dockerfile
+    assert "-c constraints.txt -e ." in dockerfile
+    for package in ("vnict", "scrapers", "extraction", "warehouse", "dags", "dbt_project", "sql"):
+        assert f"COPY --chown=airflow:root {package} " in dockerfile
