@@ -1,0 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['mention_id'], 'unique': true},
+            {'columns': ['article_id']},
+            {'columns': ['current_province_key', 'indicator_code', 'reference_year']},
+        ],
+        post_hook="{{ delete_vanished_rows(ref('int_indicator_mentions_conformed')) }}",
+    )
+}}
+
+{{ indicator_fact_rows('infrastructure') }}

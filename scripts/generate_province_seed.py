@@ -1,0 +1,147 @@
+"""Generate the dbt province seeds from the dataset bundled with `vietnamadminunits`.
+
+Writes two seeds:
+- dbt_project/seeds/provinces.csv: the 63 provinces before 1 July 2025 (era `legacy`) and the 34
+  after the merger (era `current`), each legacy province pointing to the current one it joined.
+  A merged unit kept the code of the province holding its centre, so a code alone is ambiguous:
+  the key is `<era>-<code>`.
+- dbt_project/seeds/province_aliases.csv: name keys (lower case, no accents, no "tỉnh"/"thành phố"
+  prefix, letters and digits only) from the package's keywords, one row per key and unit.
+
+Only the package's bundled tables are read; its free-text address parser is never run.
+Usage: python scripts/generate_province_seed.py [--out-dir dbt_project/seeds] [--check]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+import vietnamadminunits
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT_DIR = REPO_ROOT / "dbt_project" / "seeds"
+DATA_DIR = Path(vietnamadminunits.__file__).parent / "data"
+EXPECTED_COUNTS = {"legacy": 63, "current": 34}
+# Name-key prefixes; the same list is stripped by the dbt macro province_name_key.
+TYPE_PREFIXES = ("thanhpho", "tinh", "tp")
+
+PROVINCE_COLUMNS = ["province_key", "era", "province_code", "province_name", "province_full_name",
+                    "province_type", "latitude", "longitude", "current_province_key"]
+ALIAS_COLUMNS = ["alias", "province_key"]
+
+
+def _load(name: str) -> dict:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))["DICT_PROVINCE"]
+
+
+def _province_type(full_name: str) -> str:
+    return "city" if full_name.lower().startswith("thành phố") else "province"
+
+
+def _strip_prefix(key: str) -> str:
+    for prefix in TYPE_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def build_rows() -> tuple[list[dict], list[dict]]:
+    """Provinces and alias rows, from the package's legacy, 2025 and conversion tables."""
+    legacy = _load("parser_legacy.json")
+    current = _load("parser_from_2025.json")
+    conversion = _load("converter_2025.json")
+
+    successor = {}
+    for new_key, old_keys in conversion.items():
+        for old_key in old_keys:
+            if old_key in successor:
+                raise ValueError(f"legacy province {old_key} maps to two current provinces")
+            successor[old_key] = new_key
+    missing = set(legacy) - set(successor)
+    if missing:
+        raise ValueError(f"legacy provinces without a current province: {sorted(missing)}")
+
+    def key_of(era: str, unit: dict) -> str:
+        return f"{era}-{unit['provinceCode']}"
+
+    provinces, aliases = [], []
+    for era, units in (("legacy", legacy), ("current", current)):
+        for pkey, unit in units.items():
+            key = key_of(era, unit)
+            current_key = key if era == "current" else key_of("current", current[successor[pkey]])
+            provinces.append({
+                "province_key": key,
+                "era": era,
+                "province_code": unit["provinceCode"],
+                "province_name": unit["provinceShort"],
+                "province_full_name": unit["province"],
+                "province_type": _province_type(unit["province"]),
+                "latitude": round(unit["provinceLat"], 6),
+                "longitude": round(unit["provinceLon"], 6),
+                "current_province_key": current_key,
+            })
+            seen = set()
+            for keyword in unit["provinceKeywords"]:
+                alias = _strip_prefix(re.sub(r"[^a-z0-9]", "", keyword.lower()))
+                if alias and alias not in seen:
+                    seen.add(alias)
+                    aliases.append({"alias": alias, "province_key": key})
+
+    for era, expected in EXPECTED_COUNTS.items():
+        got = sum(1 for p in provinces if p["era"] == era)
+        if got != expected:
+            raise ValueError(f"expected {expected} {era} provinces, the package has {got}")
+    keys = [p["province_key"] for p in provinces]
+    if len(keys) != len(set(keys)):
+        raise ValueError("duplicate province keys")
+    provinces.sort(key=lambda p: (p["era"] != "legacy", p["province_code"]))
+    aliases.sort(key=lambda a: (a["alias"], a["province_key"]))
+    return provinces, aliases
+
+
+def _render(rows: list[dict], columns: list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR)
+    parser.add_argument("--check", action="store_true",
+                        help="fail if the seeds on disk differ from what the package yields")
+    args = parser.parse_args(argv)
+
+    provinces, aliases = build_rows()
+    outputs = {
+        args.out_dir / "provinces.csv": _render(provinces, PROVINCE_COLUMNS),
+        args.out_dir / "province_aliases.csv": _render(aliases, ALIAS_COLUMNS),
+    }
+    stale = []
+    for path, text in outputs.items():
+        if args.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            log.info("wrote %s", path)
+    if stale:
+        log.error("out of date: %s (run scripts/generate_province_seed.py)", ", ".join(map(str, stale)))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
