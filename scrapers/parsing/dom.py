@@ -1,0 +1,183 @@
+"""DOM helpers over lxml: loading, hidden and chrome elements, visible paragraphs, main-text scoring."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from scrapers.parsing.boilerplate import rules
+from scrapers.parsing.text import clean_inline
+
+BLOCK_TAGS = frozenset(
+    "p div br h1 h2 h3 h4 h5 h6 li ul ol tr td th table tbody thead tfoot section article header main figure "
+    "figcaption blockquote pre dd dt dl center hr address caption".split())
+_CONTAINER_TAGS = frozenset("div td article section main body blockquote center dd li form".split())
+_SKIP_TAGS = frozenset(("script", "style", "noscript", "template"))
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_local = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+    return parser
+
+
+def load(html: str) -> lxml.html.HtmlElement:
+    """Parse a whole page; an empty or unparseable page gives an empty <html> rather than an error."""
+    html = _XML_DECL.sub("", html, count=1)
+    if html.strip():
+        try:
+            return lxml.html.document_fromstring(html, parser=_parser())
+        except (etree.ParserError, ValueError):
+            pass
+    return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+def meta_content(doc: lxml.html.HtmlElement) -> dict[str, str]:
+    """<meta> values by lower-cased property/name/itemprop (first occurrence wins)."""
+    found: dict[str, str] = {}
+    for el in doc.iter("meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        value = el.get("content")
+        if key and value and key.lower() not in found:
+            found[key.lower()] = value.strip()
+    return found
+
+
+def text_of(el) -> str:
+    return clean_inline(el.text_content())
+
+
+def drop(el) -> None:
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+@dataclass
+class HiddenBlock:
+    text: str
+    links: list[dict]
+
+
+def remove_hidden(root) -> list[HiddenBlock]:
+    """Drop elements hidden from readers (display:none, visibility:hidden, hidden attribute)."""
+    blocks = []
+    for el in list(root.iter(etree.Element)):
+        style = el.get("style")
+        if (style and _HIDDEN_STYLE.search(style)) or el.get("hidden") is not None or el.get("aria-hidden") == "true":
+            if el.tag in ("html", "body") or el.getparent() is None:
+                continue
+            links = [{"text": text_of(a), "href": a.get("href")} for a in el.iter("a") if a.get("href")]
+            blocks.append(HiddenBlock(text_of(el), links))
+            drop(el)
+    return blocks
+
+
+def is_noise(el) -> bool:
+    r = rules()
+    if el.tag in r.noise_tags:
+        return True
+    attrs = (el.get("class") or "") + " " + (el.get("id") or "")
+    return bool(attrs.strip()) and bool(r.noise_class.search(attrs))
+
+
+def remove_noise(root, keep=()) -> list[tuple[str, object]]:
+    """Drop chrome elements under ``root`` (never one in ``keep`` or their ancestors).
+
+    Returns (tag + class + id, former parent) of each dropped element, so callers can tell where
+    a visitor counter was.
+    """
+    protected = set()
+    for el in keep:
+        protected.update(el.iterancestors())
+        protected.add(el)
+    doomed = [el for el in root.iter(etree.Element)
+              if el is not root and el not in protected and el.tag not in ("html", "body") and is_noise(el)]
+    removed = []
+    for el in doomed:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        removed.append((f"{el.tag} {el.get('class') or ''} {el.get('id') or ''}".strip(), parent))
+        el.drop_tree()
+    return removed
+
+
+def paragraphs(root) -> list[str]:
+    """Visible text of ``root`` as paragraphs: block elements and <br> end a paragraph."""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            line = clean_inline("".join(buf))
+            buf.clear()
+            if line:
+                out.append(line)
+
+    def walk(el) -> None:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+        if el.text:
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return out
+
+
+def _direct_text(el) -> str:
+    parts = [el.text] if el.text else []
+    parts.extend(child.tail for child in el if child.tail)
+    return "".join(parts).strip()
+
+
+def main_container(root):
+    """The element holding most of the page's running text (readability-style scoring)."""
+    scores: dict = {}
+    for el in root.iter(etree.Element):
+        if el.tag in _SKIP_TAGS:
+            continue
+        direct = _direct_text(el)
+        n = len(direct)
+        if n < 25:
+            continue
+        score = (1.0 + min(n / 100.0, 3.0) + direct.count(",") * 0.1) if n >= 80 else 0.5 + n / 100.0
+        if el.tag in _CONTAINER_TAGS:
+            host = el
+        else:
+            host = el.getparent()
+            while host is not None and host.tag not in _CONTAINER_TAGS:
+                host = host.getparent()
+            if host is None:
+                continue
+        scores[host] = scores.get(host, 0.0) + score
+        parent = host.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0.0) + score / 2
+    if not scores:
+        return None
+    best, best_score = None, 0.0
+    for el, score in sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]:
+        text_len = len(el.text_content()) or 1
+        link_len = sum(len(a.text_content()) for a in el.iter("a"))
+        adjusted = score * (1.0 - min(link_len / text_len, 1.0))
+        if adjusted > best_score:
+            best, best_score = el, adjusted
+    return best

@@ -1,0 +1,43 @@
+"""Text normalisation shared by the parser: NFC, whitespace, lost-ampersand entities, ASCII folding."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.entities import html5
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Only names that cannot be ordinary words: typographic entities and accented letters. Bare "in;" or
+# "and;" are Vietnamese and English words, so the general entity table is never used here.
+_LOST_ENTITY = re.compile(
+    r"(?<![&\w#])(ldquo|rdquo|lsquo|rsquo|bdquo|laquo|raquo|hellip|ndash|mdash|nbsp|quot|amp|apos|bull|middot|"
+    r"deg|copy|reg|trade|[A-Za-z](?:acute|grave|tilde|circ|uml|cedil|ring)|[Dd]stroke|ETH|eth);")
+
+
+def nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def repair_lost_entities(text: str) -> str:
+    """Liferay exports lose the '&' of HTML entities ("ldquo;"): put the characters back."""
+    if ";" not in text:
+        return text
+
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name in ("Dstroke", "dstroke"):
+            return "Đ" if name[0] == "D" else "đ"
+        return html5.get(name + ";", m.group(0))
+
+    return _LOST_ENTITY.sub(sub, text)
+
+
+def clean_inline(text: str) -> str:
+    """One line of visible text: no zero-width characters, single spaces, trimmed."""
+    return " ".join(text.translate(_ZERO_WIDTH).split())
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII skeleton of Vietnamese text ("Tuyên Quang" -> "tuyen quang")."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
