@@ -71,7 +71,7 @@ def declared_charset(body: bytes) -> str | None:
     return None
 
 
-def decode_body(body: bytes, content_type: str | None = None) -> tuple[str | None, str | None]:
+def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str | None, str | None]:
     """Return (text, codec name); (None, None) for a non-text body."""
     if not is_textual(content_type, body):
         return None, None

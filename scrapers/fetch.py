@@ -14,6 +14,7 @@ import logging
 import socket
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -25,7 +26,7 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from scrapers.charset import decode_body
+from scrapers.charset import decode_bytes, is_textual
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,18 @@ def resolves_to_private(host: str) -> bool:
     return any(_is_private_address(info[4][0]) for info in infos)
 
 
+def decode_body(body: bytes, headers: Mapping[str, str] | None = None, encoding: str | None = None) -> str:
+    """Text of a stored response: its recorded encoding when known, else header/meta/detection."""
+    if encoding:
+        try:
+            return unicodedata.normalize("NFC", body.decode(encoding, errors="replace"))
+        except LookupError:
+            log.warning("stored encoding %r unknown; detecting again", encoding)
+    ctype = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
+    text, _ = decode_bytes(body, ctype if ctype and is_textual(ctype, body) else "text/html")
+    return text or ""
+
+
 def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
@@ -287,7 +300,10 @@ class Fetcher:
         respect_robots: bool = True,
         robots_failure_ttl: float = 60.0,
         robots_ttl: float = 24 * 3600.0,
+        crawl_delay_scale: float = 1.0,
     ):
+        """``crawl_delay_scale`` < 1 shrinks robots.txt Crawl-delay: only for tests against the
+        local mirror, whose Crawl-delay imitates a live site's; never for live portals."""
         self.user_agent = user_agent
         self.robots_agent = robots_agent
         self.policy_override = dict(policy_override or {})
@@ -300,6 +316,7 @@ class Fetcher:
         self.respect_robots = respect_robots
         self.robots_failure_ttl = robots_failure_ttl
         self.robots_ttl = robots_ttl
+        self.crawl_delay_scale = crawl_delay_scale
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self._robots: dict[str, _Robots] = {}
@@ -423,13 +440,14 @@ class Fetcher:
                     if resp.status_code >= 400:
                         return _Robots(parser=None, fetched=time.monotonic())
                     body = self._read_capped(resp, ROBOTS_MAX_BYTES, policy, robots_url, truncate=True)
-            text, _ = decode_body(body, "text/plain; charset=utf-8")
+            text, _ = decode_bytes(body, "text/plain; charset=utf-8")
             parser = Protego.parse(text or "")
             delay = parser.crawl_delay(self.robots_agent)
             rate = parser.request_rate(self.robots_agent)
             floor = float(delay or 0.0)
             if rate is not None and rate.requests:
                 floor = max(floor, rate.seconds / rate.requests)
+            floor *= self.crawl_delay_scale
             if floor:
                 with host.lock:
                     host.crawl_delay = floor
@@ -571,7 +589,7 @@ class Fetcher:
                         raise HttpStatusError(f"HTTP {status} for {current}", url=current, status_code=status,
                                               retry_after=_retry_after_seconds(resp.headers.get("Retry-After")))
                     body = self._read_capped(resp, policy.max_bytes, policy, current, t0=t0)
-            text, encoding = decode_body(body, resp_headers.get("Content-Type"))
+            text, encoding = decode_bytes(body, resp_headers.get("Content-Type"))
             return FetchResult(
                 url=url, final_url=current, status_code=status, headers=resp_headers, body=body,
                 encoding=encoding, text=text, content_sha256=hashlib.sha256(body).hexdigest(),
