@@ -11,7 +11,7 @@ select
     source_line,
     source_outlet,
     quality_flags,
-    duplicate_urls,
+    to_jsonb(duplicate_urls) as duplicate_urls,
     page_id,
     parser_version,
     first_loaded_at,
