@@ -9,8 +9,10 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
+
 from scrapers.parsing import dom
-from scrapers.parsing.boilerplate import clean_paragraphs
+from scrapers.parsing.boilerplate import clean_paragraphs, is_chrome
 from scrapers.parsing.config import ParseConfig
 from scrapers.parsing.dates import DATE_HINT, VN_TZ, find_date, looks_like_date_line
 from scrapers.parsing.fingerprint import simhash
@@ -104,31 +106,31 @@ def _page_title(doc) -> str | None:
 
 
 def _generic_title(doc, meta: dict[str, str], container) -> str | None:
+    """og:title; else the heading closest before the first body paragraph; else <title>."""
     for key in ("og:title", "twitter:title"):
         if len(meta.get(key, "")) >= 10:
             return meta[key]
-    page_title = (_page_title(doc) or "").casefold()
-    headings = []
-    for el in doc.iter("h1", "h2", "h3", "h4", "div", "span", "p", "a"):
-        if el.tag[0] != "h" and not _TITLE_CLASS.search((el.get("class") or "") + " " + (el.get("id") or "")):
+    first_para = dom.first_paragraph(container) if container is not None else None
+    best = None
+    for el in doc.iter(etree.Element):
+        if el is first_para:
+            break
+        tag = el.tag
+        if tag not in ("h1", "h2", "h3", "h4") and not (
+                tag in ("div", "span", "p", "a", "strong", "td")
+                and _TITLE_CLASS.search((el.get("class") or "") + " " + (el.get("id") or ""))):
             continue
         text = dom.text_of(el)
-        if 10 <= len(text) <= 300:
-            headings.append((el, text))
-    for el, text in headings:
-        if page_title and text.casefold() in page_title:
+        if 10 <= len(text) <= 300 and not is_chrome(text):
+            best = text
+    if best:
+        return best
+    page_title = _page_title(doc)
+    for el in doc.iter("h1", "h2"):
+        text = dom.text_of(el)
+        if page_title and len(text) >= 10 and text.casefold() in page_title.casefold():
             return text
-    if container is not None:
-        before = None
-        for el, text in headings:
-            if el is container or container in el.iterancestors():
-                break
-            if el.tag in ("h1", "h2", "h3") or before is None:
-                before = text
-        if before:
-            return before
-    h1 = next((t for el, t in headings if el.tag == "h1"), None)
-    return h1 or _page_title(doc)
+    return page_title
 
 
 def _date_from_element(el, config: ParseConfig):
@@ -331,14 +333,10 @@ def _province(registry: str | None, outlet: str | None, title: str | None, body:
 
 
 def parse_page(body: bytes, url: str, config: ParseConfig | None = None, province: str | None = None,
-               content_type: str | None = None) -> ParsedArticle:
-    """Parse a stored response body (raw.pages): the registry's encoding hint wins over detection."""
-    from scrapers.charset import decode_body
+               headers: dict[str, str] | None = None, encoding: str | None = None) -> ParsedArticle:
+    """Parse a stored response body (raw.pages). The registry's encoding hint wins over the
+    encoding recorded at fetch time, which wins over header/meta/detection."""
+    from scrapers.fetch import decode_body
 
     config = config or ParseConfig()
-    if config.encoding:
-        text = body.decode(config.encoding, errors="replace")
-    else:
-        text, _ = decode_body(body, content_type)
-        text = text or ""
-    return parse_article(text, url, config, province)
+    return parse_article(decode_body(body, headers, config.encoding or encoding), url, config, province)

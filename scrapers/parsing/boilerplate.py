@@ -68,6 +68,13 @@ def match_source_line(paragraph: str) -> tuple[str, str] | None:
     return None
 
 
+def is_chrome(text: str) -> bool:
+    """A line that is page chrome wherever it appears (share bar, counter, related-news heading...)."""
+    r = rules()
+    return bool(any(p.search(text) for p in r.drop) or any(p.search(text) for p in r.cut_from)
+                or r.counter_heading.match(text) or r.counter_line.match(text))
+
+
 def clean_paragraphs(paragraphs: list[str], *, title: str | None = None, month_first: bool = False,
                      source_tail: int = 3) -> Cleaned:
     """Drop chrome paragraphs; take the "Nguồn:"/"Theo:" line out when it is among the last ones."""

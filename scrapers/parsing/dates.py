@@ -36,7 +36,8 @@ _EN_MDY = re.compile(r"\b" + _MON + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<
 _EN_DMY = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+" + _MON + r",?\s+(?P<y>\d{4})(?!\d)", re.IGNORECASE)
 
 _TIME = (r"(?P<H>\d{1,2})\s?[:hH]\s?(?P<M>\d{2})(?:\s?:\s?(?P<S>\d{2}))?"
-         r"(?:\s*(?P<ap>[AaPp]\.?\s?[Mm]\b\.?|SA\b|CH\b|sáng\b|chiều\b|tối\b))?")
+         r"(?:\s*(?P<ap>[AaPp]\.?\s?[Mm]\b\.?|SA\b|CH\b|sáng\b|chiều\b|tối\b))?"
+         r"(?:\s*\(?(?P<tz>(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|GMT\b|UTC\b|Z\b)\)?)?")
 _GLUE = r"(?:\s|[|,\-–—/(]|lúc|vào\s+lúc|ngày)*"
 _TIME_AFTER = re.compile(r"^" + _GLUE + _TIME, re.IGNORECASE)
 _TIME_BEFORE = re.compile(_TIME + r"\)?" + _GLUE + r"$", re.IGNORECASE)
@@ -59,14 +60,21 @@ class DateMatch:
     has_time: bool
 
 
-def _norm_tz(spec: str | None) -> timezone | ZoneInfo:
+def _norm_tz(spec: str | None) -> timezone | ZoneInfo | None:
+    """tzinfo of "+07:00", "Z", "GMT+7"...; None when the offset is impossible."""
     if not spec:
         return VN_TZ
-    if spec.upper() == "Z":
+    spec = re.sub(r"^(GMT|UTC)|\s", "", spec.upper())
+    if spec in ("", "Z"):
         return timezone.utc
     sign = 1 if spec[0] == "+" else -1
     digits = spec[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if len(digits) <= 2:
+        hours, minutes = int(digits), 0
+    else:
+        hours, minutes = int(digits[:-2]), int(digits[-2:])
+    if hours > 14 or minutes > 59:
+        return None
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -113,20 +121,20 @@ def _numeric_day(a: int, b: int, y: int, month_first: bool, weekday: int | None)
     return first or second
 
 
-def _time_near(text: str, start: int, end: int) -> tuple[time | None, int, int]:
-    """A clock time right after (or right before) a date, joined only by separators."""
+def _time_near(text: str, start: int, end: int):
+    """A clock time (and zone) right after or right before a date, joined only by separators."""
     after = _TIME_AFTER.match(text[end:end + _TIME_WINDOW])
     if after:
-        t = _clock(after["H"], after["M"], after["S"], after["ap"])
-        if t is not None:
-            return t, start, end + after.end()
+        t, zone = _clock(after["H"], after["M"], after["S"], after["ap"]), _norm_tz(after["tz"])
+        if t is not None and zone is not None:
+            return t, zone, start, end + after.end()
     lo = max(0, start - _TIME_WINDOW)
     before = _TIME_BEFORE.search(text[lo:start])
     if before:
-        t = _clock(before["H"], before["M"], before["S"], before["ap"])
-        if t is not None:
-            return t, lo + before.start(), end
-    return None, start, end
+        t, zone = _clock(before["H"], before["M"], before["S"], before["ap"]), _norm_tz(before["tz"])
+        if t is not None and zone is not None:
+            return t, zone, lo + before.start(), end
+    return None, VN_TZ, start, end
 
 
 def _candidates(text: str, month_first: bool):
@@ -138,7 +146,10 @@ def _candidates(text: str, month_first: bool):
             t = _clock(m["H"], m["M"], m["S"], None)
             if t is None:
                 continue
-            dt = datetime.combine(day, t, tzinfo=_norm_tz(m["tz"])).astimezone(VN_TZ)
+            zone = _norm_tz(m["tz"])
+            if zone is None:
+                continue
+            dt = datetime.combine(day, t, tzinfo=zone).astimezone(VN_TZ)
             yield DateMatch(dt, m.group(0), m.start(), m.end(), True)
         else:
             yield _with_time(text, day, m.start(), m.end())
@@ -163,8 +174,8 @@ def _candidates(text: str, month_first: bool):
 
 
 def _with_time(text: str, day: date, start: int, end: int) -> DateMatch:
-    t, lo, hi = _time_near(text, start, end)
-    value = datetime.combine(day, t or time(0, 0), tzinfo=VN_TZ)
+    t, zone, lo, hi = _time_near(text, start, end)
+    value = datetime.combine(day, t or time(0, 0), tzinfo=zone).astimezone(VN_TZ)
     return DateMatch(value, text[lo:hi].strip(), lo, hi, t is not None)
 
 

@@ -148,6 +148,14 @@ def _direct_text(el) -> str:
     return "".join(parts).strip()
 
 
+def first_paragraph(root):
+    """First element under ``root`` holding a paragraph's worth of its own text."""
+    for el in root.iter(etree.Element):
+        if el.tag not in _SKIP_TAGS and len(_direct_text(el)) >= 80:
+            return el
+    return None
+
+
 def main_container(root):
     """The element holding most of the page's running text (readability-style scoring)."""
     scores: dict = {}
@@ -180,4 +188,22 @@ def main_container(root):
         adjusted = score * (1.0 - min(link_len / text_len, 1.0))
         if adjusted > best_score:
             best, best_score = el, adjusted
-    return best
+    return _widen(best) if best is not None else None
+
+
+def _link_len(el) -> int:
+    return sum(len(a.text_content()) for a in el.iter("a"))
+
+
+def _widen(el, share: float = 0.8, max_link_density: float = 0.2):
+    """Climb to the parent while the chosen element holds most of its text, so a lead paragraph,
+    a source line or a caption beside the body container comes along."""
+    text_len = len(el.text_content().strip())
+    while True:
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return el
+        parent_len = len(parent.text_content().strip())
+        if parent_len == 0 or text_len / parent_len < share or _link_len(parent) / parent_len > max_link_density:
+            return el
+        el, text_len = parent, parent_len

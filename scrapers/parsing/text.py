@@ -7,10 +7,12 @@ from html.entities import html5
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Only names that cannot be ordinary words: typographic entities and accented letters. Bare "in;" or
-# "and;" are Vietnamese and English words, so the general entity table is never used here.
+# "and;" are Vietnamese and English words, so the general entity table is never used here. The lost
+# "&" leaves the name glued to the previous word ("sốrdquo;"); a doubly escaped one keeps it ("&ldquo;").
 _LOST_ENTITY = re.compile(
-    r"(?<![&\w#])(ldquo|rdquo|lsquo|rsquo|bdquo|laquo|raquo|hellip|ndash|mdash|nbsp|quot|amp|apos|bull|middot|"
-    r"deg|copy|reg|trade|[A-Za-z](?:acute|grave|tilde|circ|uml|cedil|ring)|[Dd]stroke|ETH|eth);")
+    r"&?(ldquo|rdquo|lsquo|rsquo|bdquo|laquo|raquo|hellip|ndash|mdash|nbsp|quot|amp|apos|bull|middot|"
+    r"[A-Za-z](?:acute|grave|tilde|circ|uml|cedil|ring)|[Dd]stroke);"
+    r"|(?<![\w#])&?(deg|copy|reg|trade|eth|ETH);")
 
 
 def nfc(text: str) -> str:
@@ -23,7 +25,7 @@ def repair_lost_entities(text: str) -> str:
         return text
 
     def sub(m: re.Match) -> str:
-        name = m.group(1)
+        name = m.group(1) or m.group(2)
         if name in ("Dstroke", "dstroke"):
             return "Đ" if name[0] == "D" else "đ"
         return html5.get(name + ";", m.group(0))
