@@ -1,0 +1,4 @@
+"""`python -m extraction ...` is `vnict extract ...`."""
+from .cli import main
+
+main()

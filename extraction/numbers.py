@@ -1,0 +1,199 @@
+"""Reading numbers the Vietnamese way: '.' groups thousands, ',' marks decimals, words give
+magnitudes (nghìn, triệu, tỷ), and "x/y" is a fraction unless it is a date or a document number."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_PLAIN = re.compile(r"\d+(?:,\d+)?")
+_DOT_DECIMAL = re.compile(r"\d+\.\d{1,2}")
+_EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?")
+
+MAGNITUDES = {"nghìn tỷ": 1e12, "ngàn tỷ": 1e12, "nghìn tỉ": 1e12, "ngàn tỉ": 1e12, "nghìn": 1e3, "ngàn": 1e3,
+              "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
+
+
+def parse_vn_number(s: str) -> tuple[float, bool] | None:
+    """Value of a Vietnamese-formatted number and whether it used a dot as decimal point
+    (an English habit, trusted only next to '%' or a magnitude word). None if malformed."""
+    if _THOUSANDS.fullmatch(s):
+        return float(s.replace(".", "").replace(",", ".")), False
+    if _PLAIN.fullmatch(s):
+        int_part = s.split(",", 1)[0]
+        if len(int_part) > 1 and int_part[0] == "0":
+            return None  # phone numbers, codes
+        return float(s.replace(",", ".")), False
+    if _EN_THOUSANDS.fullmatch(s):
+        return float(s.replace(",", "")), False
+    if _DOT_DECIMAL.fullmatch(s):
+        if len(s.split(".")[0]) > 1 and s[0] == "0":
+            return None
+        return float(s), True
+    return None
+
+
+# Roles of a numeric token: only 'quantity' tokens can become figures.
+QUANTITY, LABEL, DATE, YEAR, DOC, DURATION, BLOCKED = "quantity", "label", "date", "year", "doc", "duration", "blocked"
+
+
+@dataclass
+class Quantity:
+    start: int                 # the figure: first digit ...
+    end: int                   # ... to the end of its unit or magnitude word ("274 tỷ đồng", "98,89%")
+    role: str
+    kind: str = "count"        # count | percent | money | fraction | per100
+    value: float = 0.0
+    denominator: float | None = None
+    qualifier: str = "exact"
+    qstart: int = 0            # start including the qualifier words ("ước đạt trên 274 tỷ đồng")
+    delta: bool = False        # a change ("tăng 33 trạm"), not a level
+    integral: bool = True
+    date_year: int | None = None
+    date_month: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+_TOKEN = re.compile(r"(?<![\w.,/\-])(\d[\d.,]*\d|\d)(?:/(\d[\d.,]*\d|\d))?(?:/(\d{1,4}))?")
+_AFTER_UNIT = re.compile(
+    r"\s?(%|phần trăm)|\s+(nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|nghìn|ngàn|triệu|tỷ|tỉ)(?!\w)(?:\s*(đồng|vnđ|vnd|đ)(?!\w))?"
+    r"|\s*(đồng|vnđ|vnd)(?!\w)|\s*(usd|đô la|\$)")
+_PER100 = re.compile(r"(?:/|\btrên\s|\bper\s)\s?100\s*(?:dân|người|hộ|người dân)")
+_PER100_STOP = re.compile(r"[;.()\n]|, ")
+_FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trên tổng|trên)\s*")
+
+
+def _valid_day_month(d: float, m: float) -> bool:
+    return d == int(d) and m == int(m) and 1 <= d <= 31 and 1 <= m <= 12
+
+
+class NumberReader:
+    """Finds numeric tokens in lower-cased text and decides what each one is."""
+
+    def __init__(self, lex):
+        self.lex = lex
+
+    def scan(self, low: str, start: int = 0, end: int | None = None) -> list[Quantity]:
+        end = len(low) if end is None else end
+        out: list[Quantity] = []
+        for m in _TOKEN.finditer(low, start, end):
+            q = self._classify(low, m)
+            if q is None:
+                continue
+            if out and q.role == QUANTITY:
+                q = self._chain(low, out, q)
+            out.append(q)
+        return out
+
+    def _classify(self, low: str, m: re.Match) -> Quantity | None:
+        a_s, b_s, c_s = m.group(1), m.group(2), m.group(3)
+        s, e = m.start(), m.end()
+        nxt = low[e:e + 2]
+        a = parse_vn_number(a_s)
+        if a is None:
+            return Quantity(s, e, BLOCKED)
+        a_val, a_dot = a
+        # document numbers: 749/qđ-ttg, 12/2023/nđ-cp, 06-nq/tu
+        if nxt[:1] in "/-–" and len(nxt) > 1 and nxt[1].isalpha():
+            return Quantity(s, e, DOC)
+        if nxt[:1].isalpha() or nxt[:1] == "_":
+            return Quantity(s, e, LABEL)  # 4g, 3g, 10km
+        if nxt[:1] in ".," and len(nxt) > 1 and nxt[1].isdigit():
+            return Quantity(s, e, BLOCKED)
+        if nxt[:1] == ":" and len(nxt) > 1 and nxt[1].isdigit():
+            return Quantity(s, e, BLOCKED)
+        if b_s is not None:
+            b = parse_vn_number(b_s)
+            if b is None:
+                return Quantity(s, e, BLOCKED)
+            b_val = b[0]
+            if c_s is not None:
+                if _valid_day_month(a_val, b_val) and len(c_s) == 4:
+                    return Quantity(s, e, DATE, date_year=int(c_s), date_month=int(b_val))
+                return Quantity(s, e, DOC)
+            if a_val == int(a_val) and 1 <= a_val <= 12 and 1900 <= b_val <= 2100 and "." not in b_s:
+                return Quantity(s, e, DATE, date_year=int(b_val), date_month=int(a_val))
+            if _valid_day_month(a_val, b_val) and "." not in a_s + b_s and self.lex.date_before.search(low, max(0, s - 25), s):
+                return Quantity(s, e, DATE, date_month=int(b_val))
+            if b_val == 100 and re.match(r"\s*(?:dân|người)", low[e:e + 12]):
+                q = Quantity(s, e, QUANTITY, kind="per100", value=a_val, integral=a_val == int(a_val))
+                return self._qualify(low, q)
+            if a_val > b_val or b_val == 0:
+                if _valid_day_month(a_val, b_val):
+                    return Quantity(s, e, DATE, date_month=int(b_val))
+                return Quantity(s, e, BLOCKED)
+            q = Quantity(s, e, QUANTITY, kind="fraction", value=a_val, denominator=b_val,
+                         integral=a_val == int(a_val))
+            if self.lex.label_before.search(low, max(0, s - 25), s):
+                q.role = LABEL
+                return q
+            return self._qualify(low, q)
+        # a single number
+        if len(a_s) == 4 and a_s.isdigit() and 1900 <= a_val <= 2100 and not _AFTER_UNIT.match(low, e):
+            return Quantity(s, e, YEAR, date_year=int(a_val))
+        q = Quantity(s, e, QUANTITY, value=a_val, integral=a_val == int(a_val))
+        u = _AFTER_UNIT.match(low, e)
+        if u:
+            if u.group(1):
+                q.kind, q.end = "percent", u.end()
+            elif u.group(2):
+                q.value *= MAGNITUDES[u.group(2)]
+                q.end = u.end()
+                q.kind = "money" if u.group(3) else "count"
+                q.integral = q.value == int(q.value)
+            elif u.group(4):
+                q.kind, q.end = "money", u.end()
+            elif u.group(5):
+                return Quantity(s, e, LABEL)  # foreign currency: not a VND figure
+        elif a_dot:
+            return Quantity(s, e, BLOCKED)  # "4.0": a version, not a decimal
+        if self.lex.label_before.search(low, max(0, s - 25), s):
+            q.role = LABEL
+            return q
+        if q.kind == "count" and self.lex.duration_after.match(low, q.end):
+            q.role = DURATION
+            return q
+        if q.kind == "count":
+            stop = _PER100_STOP.search(low, q.end, min(len(low), q.end + 80))
+            limit = stop.start() if stop else min(len(low), q.end + 80)
+            if _PER100.search(low, q.end, limit):
+                q.kind = "per100"
+        return self._qualify(low, q)
+
+    def _qualify(self, low: str, q: Quantity) -> Quantity:
+        """Qualifier words right before the figure; the one nearest the number decides."""
+        pos = q.start
+        qualifier = None
+        for _ in range(3):
+            m = self.lex.qualifier_before.search(low, max(0, pos - 30), pos)
+            if not m:
+                break
+            if qualifier is None:
+                qualifier = self.lex.qualifier_kind[m.group(1)]
+            pos = m.start()
+        q.qualifier = qualifier or "exact"
+        q.qstart = pos
+        if self.lex.level_before.search(low, max(0, pos - 20), pos):
+            q.delta = False
+        elif self.lex.delta_before.search(low, max(0, pos - 25), pos):
+            q.delta = True
+        if q.qualifier == "exact":
+            m = self.lex.qualifier_after.search(low, q.end, min(len(low), q.end + 60))
+            if m:
+                q.qualifier = self.lex.qualifier_after_kind[m.group(1)]
+        return q
+
+    def _chain(self, low: str, out: list[Quantity], q: Quantity) -> Quantity:
+        prev = out[-1]
+        gap = low[prev.end:q.start]
+        # "mức độ 3, 4": a number listed right after a label is a label too
+        if prev.role == LABEL and re.fullmatch(r"\s*(?:,|và|-|/|hoặc)\s*", gap):
+            q.role = LABEL
+            return q
+        # "25 trên 63", "1.634 trong tổng số 1.733": a fraction written with words
+        if (prev.role == QUANTITY and prev.kind == "count" and q.kind == "count" and prev.integral and q.integral
+                and _FRACTION_JOIN.fullmatch(gap) and 0 < prev.value <= q.value):
+            prev.kind, prev.denominator, prev.end = "fraction", q.value, q.end
+            q.role = LABEL
+            q.extra["merged"] = True
+        return q

@@ -1,0 +1,263 @@
+"""Loading the extractor's data: the shared lexicon (_lexicon.yaml), the places (_places.yaml)
+and one rule file per indicator (<code>.yaml). Everything Vietnamese lives in those files."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .text import normalise_phrase
+
+log = logging.getLogger(__name__)
+
+RULES_DIR = Path(__file__).with_name("rules")
+SHAPES = {"count", "percent", "money", "fraction", "per100"}
+UNITS = {"count", "percent", "vnd", "per_100_people", "index", "rank"}
+DEFAULT_SHAPES = {"count": ["count"], "percent": ["percent"], "vnd": ["money"], "per_100_people": ["per100"],
+                  "index": ["count"], "rank": ["fraction", "count"]}
+DEFAULT_RANGE = {"percent": (0, 100), "per_100_people": (0, 400), "index": (0, 1), "rank": (1, 63),
+                 "count": (0, 1e9), "vnd": (1e6, 1e16)}
+
+
+class RuleError(ValueError):
+    """A rule or lexicon file that cannot be used; the message names the file and the field."""
+
+
+def _alt(phrases) -> str:
+    """Regex alternation of phrases (regex syntax allowed), longest first so "ước đạt" beats "ước"."""
+    items = sorted({normalise_phrase(p) if not _is_regex(p) else p for p in phrases}, key=len, reverse=True)
+    return "|".join(items)
+
+
+def _is_regex(p: str) -> bool:
+    return any(c in p for c in "\\[]()?*+{}|")
+
+
+def _words(phrases) -> str:
+    """Alternation of literal phrases, escaped."""
+    items = sorted({re.escape(normalise_phrase(p)) for p in phrases}, key=len, reverse=True)
+    return "|".join(items)
+
+
+@dataclass
+class Lexicon:
+    macros: dict[str, str]
+    qualifier_before: re.Pattern
+    qualifier_kind: dict[str, str]
+    qualifier_after: re.Pattern
+    qualifier_after_kind: dict[str, str]
+    delta_before: re.Pattern
+    level_before: re.Pattern
+    label_before: re.Pattern
+    date_before: re.Pattern
+    duration_after: re.Pattern
+    link: str
+    scope_words: re.Pattern
+    scope_kind: dict[str, str]
+    district_named: re.Pattern
+    target_cues: re.Pattern
+    achieved_cues: re.Pattern
+    time_ignore_before: re.Pattern
+    relative_time: re.Pattern
+    relative_kind: dict[str, str]
+    review_cues: re.Pattern
+    furniture_lines: re.Pattern
+    blocked_spans: re.Pattern
+    province_names: re.Pattern
+    province_key: dict[str, str]
+    central_cities: set[str]
+
+    def expand(self, pattern: str, where: str) -> str:
+        def sub(m):
+            name = m.group(1)
+            if name == "LINK":
+                return self.link
+            if name not in self.macros:
+                raise RuleError(f"{where}: unknown macro {{{name}}}")
+            return self.macros[name]
+        return re.sub(r"\{([A-Z_]+)\}", sub, pattern)
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleError(f"{path.name}: cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RuleError(f"{path.name}: expected a mapping at the top level")
+    return data
+
+
+def _compile(pattern: str, where: str, flags: int = 0) -> re.Pattern:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise RuleError(f"{where}: bad regex: {exc}: {pattern[:120]}") from exc
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
+    d = _load_yaml(rules_dir / "_lexicon.yaml")
+    places = _load_yaml(rules_dir / "_places.yaml")
+    q_kind, qa_kind = {}, {}
+    for kind, words in d["qualifiers"].items():
+        for w in words:
+            q_kind[normalise_phrase(w)] = kind
+    for kind, words in d["qualifiers_after"].items():
+        for w in words:
+            qa_kind[normalise_phrase(w)] = kind
+    scope_kind = {}
+    for kind in ("province", "national", "district_lower", "operator"):
+        for w in d["scope"][kind]:
+            scope_kind[normalise_phrase(w)] = "district" if kind == "district_lower" else kind
+    rel_kind = {}
+    for kind, words in d["time"]["relative"].items():
+        for w in words:
+            rel_kind[normalise_phrase(w)] = kind
+    prov_key = {}
+    for entry in places["provinces"]:
+        names = [normalise_phrase(n) for n in entry.split("|")]
+        for n in names:
+            prov_key[n] = names[0]
+    link_alt = _alt(d["link_words"])
+    macros = {k: str(v) for k, v in d["macros"].items()}
+    return Lexicon(
+        macros=macros,
+        qualifier_before=_compile(rf"(?<!\w)({_words(q_kind)})\s*\Z", "qualifiers"),
+        qualifier_kind=q_kind,
+        qualifier_after=_compile(rf"^[^;,.()\d]{{0,50}}?(?<!\w)({_words(qa_kind)})(?!\w)", "qualifiers_after"),
+        qualifier_after_kind=qa_kind,
+        delta_before=_compile(rf"(?<!\w)(?:{_words(d['delta_before'])})\s*\Z", "delta_before"),
+        level_before=_compile(rf"(?<!\w)(?:{_words(d['level_before'])})\s*\Z", "level_before"),
+        label_before=_compile(rf"(?<!\w)(?:{_words(d['label_before'])})\s*[:.]?\s*\Z", "label_before"),
+        date_before=_compile(r"(?<!\w)(?:ngày|sáng|chiều|tối|trưa|đêm|hôm|lúc|vào|mùng|từ|đến|hết|tới|thứ \w+|chủ nhật)\s*[,:]?\s*\Z",
+                             "date_before"),
+        duration_after=_compile(rf"\s*(?:{_words(d['duration_after'])})(?!\w)", "duration_after"),
+        link=rf"(?:[\s:]*(?<!\w)(?:{link_alt})(?!\w))*[\s:]*",
+        scope_words=_compile(rf"(?<!\w)(?:{_words(scope_kind)})(?!\w)", "scope"),
+        scope_kind=scope_kind,
+        district_named=_compile(d["scope"]["district_named"], "scope.district_named"),
+        target_cues=_compile(rf"(?<!\w)(?:{_alt(d['target_cues'])})(?!\w)", "target_cues"),
+        achieved_cues=_compile(rf"(?<!\w)(?:{_alt(d['achieved_cues'])})(?!\w)", "achieved_cues"),
+        time_ignore_before=_compile(rf"(?<!\w)(?:{_alt(d['time']['ignore_before'])})\s*(?:năm\s*)?\Z", "time.ignore_before"),
+        relative_time=_compile(rf"(?<!\w)({_words(rel_kind)})(?!\w)", "time.relative"),
+        relative_kind=rel_kind,
+        review_cues=_compile(rf"(?<!\w)(?:{_alt(d['time']['review_cues'])})(?!\w)", "time.review_cues"),
+        furniture_lines=_compile("|".join(f"(?:{p})" for p in d["furniture_lines"]), "furniture_lines", re.M),
+        blocked_spans=_compile("|".join(f"(?:{p})" for p in d["blocked_spans"]), "blocked_spans"),
+        province_names=_compile(rf"(?<!\w)({_words(prov_key)})(?!\w)", "places"),
+        province_key=prov_key,
+        central_cities={normalise_phrase(c) for c in places["central_cities"]},
+    )
+
+
+@dataclass
+class Pattern:
+    before: re.Pattern | None
+    after: re.Pattern | None
+    shapes: frozenset[str]
+    source: str
+    context_require: re.Pattern | None = None
+    context_against: re.Pattern | None = None
+
+
+@dataclass
+class Rule:
+    code: str
+    domain: str
+    unit: str
+    name_en: str
+    name_vi: str
+    keywords: tuple[str, ...]
+    shapes: frozenset[str]
+    patterns: list[Pattern]
+    exclude_before: list[re.Pattern]
+    exclude_after: list[re.Pattern]
+    exclude_sentence: list[re.Pattern]
+    context_require: re.Pattern | None
+    context_against: re.Pattern | None
+    value_range: tuple[float, float]
+    integral: bool
+    priority: float
+    examples: list[dict] = field(default_factory=list)
+    path: str = ""
+
+    def value_ok(self, value: float, integral: bool) -> bool:
+        lo, hi = self.value_range
+        if not lo <= value <= hi:
+            return False
+        return integral or not self.integral
+
+
+def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
+    where = path.name
+    for key in ("code", "unit", "keywords", "patterns"):
+        if key not in data:
+            raise RuleError(f"{where}: missing field {key!r}")
+    code = data["code"]
+    if path.stem != code:
+        raise RuleError(f"{where}: code {code!r} differs from the file name")
+    unit = data["unit"]
+    if unit not in UNITS:
+        raise RuleError(f"{where}: unit {unit!r} not one of {sorted(UNITS)}")
+    shapes = frozenset(data.get("shapes") or DEFAULT_SHAPES[unit])
+    if not shapes <= SHAPES:
+        raise RuleError(f"{where}: shapes {sorted(shapes - SHAPES)} unknown")
+    patterns = []
+    for i, p in enumerate(data["patterns"]):
+        pw = f"{where}: patterns[{i}]"
+        if not isinstance(p, dict) or not (p.get("before") or p.get("after")):
+            raise RuleError(f"{pw}: needs 'before' and/or 'after'")
+        before = after = None
+        if p.get("before"):
+            before = _compile(rf"(?<!\w)(?P<cue>{lex.expand(p['before'], pw)}){lex.link}\Z", pw)
+        if p.get("after"):
+            after = _compile(rf"\s*(?P<cue>{lex.expand(p['after'], pw)})", pw)
+        pshapes = frozenset(p.get("shapes") or shapes)
+        if not pshapes <= SHAPES:
+            raise RuleError(f"{pw}: shapes {sorted(pshapes - SHAPES)} unknown")
+        pctx = p.get("context") or {}
+        patterns.append(Pattern(
+            before, after, pshapes, f"{p.get('before', '')} | {p.get('after', '')}",
+            _compile(lex.expand(pctx["require"], pw), f"{pw}: context") if pctx.get("require") else None,
+            _compile(lex.expand(pctx["against"], pw), f"{pw}: context") if pctx.get("against") else None))
+    ex = data.get("exclude") or {}
+    ctx = data.get("context") or {}
+    rng = data.get("value_range") or DEFAULT_RANGE[unit]
+    return Rule(
+        code=code, domain=data.get("domain", ""), unit=unit,
+        name_en=data.get("name_en", ""), name_vi=data.get("name_vi", ""),
+        keywords=tuple(normalise_phrase(str(k)) for k in data["keywords"]),
+        shapes=shapes | frozenset(s for p in patterns for s in p.shapes),
+        patterns=patterns,
+        exclude_before=[_compile(rf"(?:{lex.expand(x, where)})\s*\Z", f"{where}: exclude.before") for x in ex.get("before", [])],
+        exclude_after=[_compile(rf"\s*(?:{lex.expand(x, where)})", f"{where}: exclude.after") for x in ex.get("after", [])],
+        exclude_sentence=[_compile(lex.expand(x, where), f"{where}: exclude.sentence") for x in ex.get("sentence", [])],
+        context_require=_compile(lex.expand(ctx["require"], where), f"{where}: context") if ctx.get("require") else None,
+        context_against=_compile(lex.expand(ctx["against"], where), f"{where}: context") if ctx.get("against") else None,
+        value_range=(float(rng[0]), float(rng[1])),
+        integral=bool(data.get("integral", unit in ("count", "rank"))),
+        priority=float(data.get("priority", 0)),
+        examples=list(data.get("examples") or []),
+        path=str(path),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
+    lex = load_lexicon(rules_dir)
+    rules = []
+    for path in sorted(rules_dir.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        rules.append(_rule_from(_load_yaml(path), path, lex))
+    codes = [r.code for r in rules]
+    if len(set(codes)) != len(codes):
+        raise RuleError("duplicate indicator codes in rule files")
+    log.debug("loaded %d indicator rules from %s", len(rules), rules_dir)
+    return tuple(rules)
