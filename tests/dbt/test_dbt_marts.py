@@ -1,0 +1,225 @@
+"""dbt on a real Postgres: a few articles from Hà Giang, Tuyên Quang, Hậu Giang and Cần Thơ go through
+`dbt build`; the marts must map old provinces to new ones, resolve conflicts by the documented rule,
+stay in step with re-extraction incrementally, and equal a full refresh.
+
+One database and one `dbt build` are shared by the module; the incremental scenario runs last.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from vnict.pipeline import run_dbt
+
+pytestmark = pytest.mark.integration
+
+# Incremental runs in these tests re-read only what changed since the watermark, with no grace period.
+NO_LOOKBACK = ["--vars", "{incremental_lookback: '0 seconds'}"]
+
+ARTICLES = [
+    # article_id, portal, province as reported, published, republished from
+    ("hg1", "hagiang", "Hà Giang", date(2024, 1, 10), None),
+    ("hg2", "hagiang", "tỉnh HÀ GIANG", date(2024, 2, 20), None),
+    ("hg3", "baotuyenquang", "Hà Giang", date(2024, 3, 1), "hagiang.gov.vn"),
+    ("tq1", "tuyenquang", "Tuyên Quang", date(2024, 1, 12), None),
+    ("tq2", "tuyenquang", "Tuyên Quang", date(2025, 9, 1), None),
+    ("hau1", "haugiang", "Hậu Giang", date(2021, 1, 13), None),
+    ("ct1", "cantho", "Thành phố Cần Thơ", date(2024, 5, 5), None),
+]
+
+MENTIONS = [
+    # mention_id, article, indicator, value, denominator, unit, qualifier, target, year, year_source
+    ("hg1-bts", "hg1", "bts_stations", 1700, None, "count", "approx", False, 2023, "explicit"),
+    ("hg1-fiber", "hg1", "households_fiber_pct", Decimal("105.48"), None, "percent", "exact", False, None, "none"),
+    ("hg2-bts", "hg2", "bts_stations", 1712, None, "count", "exact", False, 2023, "explicit"),
+    ("hg3-bts", "hg3", "bts_stations", 1712, None, "count", "exact", False, 2023, "explicit"),
+    ("tq1-bts", "tq1", "bts_stations", 2100, None, "count", "exact", False, 2023, "explicit"),
+    ("tq1-l4", "tq1", "online_services_level4", 350, None, "count", "exact", False, 2023, "explicit"),
+    ("tq2-full", "tq2", "online_services_full", 1200, None, "count", "exact", False, 2025, "explicit"),
+    ("hau1-bts", "hau1", "bts_stations", 939, None, "count", "exact", False, 2020, "explicit"),
+    ("hau1-bts-2019", "hau1", "bts_stations", 906, None, "count", "exact", False, 2019, "explicit"),
+    ("hau1-online", "hau1", "online_application_rate_pct", 60, None, "percent", "at_least", True, None, "none"),
+    ("hau1-csdl", "hau1", "national_databases_connected", 18, 22, "count", "exact", False, 2020, "explicit"),
+    ("ct1-bts", "ct1", "bts_stations", 1500, None, "count", "exact", False, 2023, "explicit"),
+]
+
+FACT_TABLES = ("marts.fct_infrastructure_indicators", "marts.fct_egov_indicators")
+
+
+def insert_articles(conn, rows):
+    for article_id, portal, province, published, outlet in rows:
+        conn.execute(
+            "insert into staging.articles (article_id, portal_id, province_name, url, canonical_url, title,"
+            " published_at, published_date, body_text, source_outlet, body_sha256, parser_version)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, 'body', %s, 'sha', 'test')",
+            (article_id, portal, province, f"http://{portal}.test/{article_id}", f"http://{portal}.test/{article_id}",
+             f"article {article_id}", datetime(published.year, published.month, published.day, 8, tzinfo=timezone.utc),
+             published, outlet))
+
+
+def insert_mentions(conn, rows, version="test-1"):
+    for mention_id, article_id, code, value, denominator, unit, qualifier, target, year, year_source in rows:
+        conn.execute(
+            "insert into staging.indicator_mentions (mention_id, article_id, indicator_code, value, denominator,"
+            " unit, qualifier, is_target, reference_year, year_source, evidence, char_start, char_end,"
+            " extractor_version) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 10, %s)",
+            (mention_id, article_id, code, value, denominator, unit, qualifier, target, year, year_source,
+             f"evidence of {mention_id}", version))
+
+
+def query(dsn, sql, params=None):
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def snapshot(dsn):
+    """Every marts table as a sorted list of rows, without dbt's own timestamps."""
+    tables = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for (table,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"):
+            columns = [c for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'marts'"
+                " and table_name = %s and column_name <> 'conformed_at' order by ordinal_position", (table,))]
+            rows = conn.execute(
+                f"select {', '.join(columns)} from marts.{table} order by 1").fetchall()
+            tables[table] = (columns, rows)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def dbt_paths(tmp_path_factory):
+    """dbt's target and log folders for this module, so parallel runs never share them."""
+    base = tmp_path_factory.mktemp("dbt")
+    return ["--target-path", str(base / "target"), "--log-path", str(base / "logs")]
+
+
+@pytest.fixture(scope="module")
+def warehouse(pg_cluster, test_settings, dbt_paths):
+    """A fresh migrated database with the sample articles, after one full `dbt build`."""
+    from warehouse.migrate import apply_migrations
+
+    name = f"vnict_dbt_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(pg_cluster.dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    dsn = pg_cluster.dsn(name)
+    try:
+        apply_migrations(dsn, test_settings.sql_dir)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            insert_articles(conn, ARTICLES)
+            insert_mentions(conn, MENTIONS)
+        run_dbt(dsn, ["build", *dbt_paths])
+        yield dsn
+    finally:
+        with psycopg.connect(pg_cluster.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def test_dim_province_has_both_eras_without_key_collisions(warehouse):
+    counts = dict(query(warehouse, "select era, count(*) from marts.dim_province group by era"))
+    assert counts == {"legacy": 63, "current": 34}
+    # Code 24 was Bắc Giang; since the merger it names the larger Bắc Ninh.
+    rows = dict(query(warehouse, "select province_key, province_name from marts.dim_province"
+                                 " where province_code = '24'"))
+    assert rows == {"legacy-24": "Bắc Giang", "current-24": "Bắc Ninh"}
+    mapping = dict(query(warehouse, "select province_name, current_province_name from marts.dim_province"
+                                    " where era = 'legacy' and province_name in ('Hà Giang', 'Hậu Giang', 'Tiền Giang')"))
+    assert mapping == {"Hà Giang": "Tuyên Quang", "Hậu Giang": "Cần Thơ", "Tiền Giang": "Đồng Tháp"}
+
+
+def test_facts_keep_reported_province_and_carry_current_one(warehouse):
+    rows = query(warehouse, "select province_name, province_name_current, count(*) from ("
+                            " select province_name, province_name_current from marts.fct_infrastructure_indicators"
+                            " union all select province_name, province_name_current from marts.fct_egov_indicators) f"
+                            " group by 1, 2 order by 1, 2")
+    assert rows == [("Cần Thơ", "Cần Thơ", 1), ("Hà Giang", "Tuyên Quang", 4),
+                    ("Hậu Giang", "Cần Thơ", 4), ("Tuyên Quang", "Tuyên Quang", 3)]
+    total = sum(query(warehouse, f"select count(*) from {t}")[0][0] for t in FACT_TABLES)
+    assert total == len(MENTIONS)
+
+
+def test_province_indicator_year_charts_merged_provinces(warehouse):
+    tuyen_quang = query(warehouse, "select province_key, province_name from marts.province_indicator_year"
+                                   " where province_name_current = 'Tuyên Quang' group by 1, 2 order by 1")
+    assert tuyen_quang == [("current-08", "Tuyên Quang"), ("legacy-02", "Hà Giang"), ("legacy-08", "Tuyên Quang")]
+    can_tho = query(warehouse, "select distinct province_name from marts.province_indicator_year"
+                               " where province_name_current = 'Cần Thơ' order by 1")
+    assert can_tho == [("Cần Thơ",), ("Hậu Giang",)]
+
+
+def test_conflict_resolution_prefers_exact_original_figure(warehouse):
+    row = query(warehouse, "select value, qualifier, chosen_article_id, mention_count, article_count,"
+                           " agreeing_article_count, value_spread from marts.province_indicator_year"
+                           " where province_key = 'legacy-02' and indicator_code = 'bts_stations'"
+                           " and reference_year = 2023 and not is_target")
+    # 1.700 (approx) loses to 1.712 (exact); of the two exact ones the original beats the later copy.
+    assert row == [(Decimal("1712"), "exact", "hg2", 3, 3, 2, Decimal("12"))]
+
+
+def test_years_inferred_from_publication_date(warehouse):
+    rows = dict(query(warehouse, "select mention_id, reference_year from marts.fct_infrastructure_indicators"
+                                 " where year_source = 'published_date' union all"
+                                 " select mention_id, reference_year from marts.fct_egov_indicators"
+                                 " where year_source = 'published_date'"))
+    # A January review reports the previous year; a target stated in January is for that year.
+    assert rows == {"hg1-fiber": 2023, "hau1-online": 2021}
+
+
+def test_online_services_keep_their_regime(warehouse):
+    rows = dict(query(warehouse, "select indicator_code, online_service_regime from marts.fct_egov_indicators"
+                                 " where indicator_code like 'online_services%'"))
+    assert rows == {"online_services_level4": "levels_3_4", "online_services_full": "decree_42_2022"}
+
+
+def test_bi_reader_reads_marts_only(warehouse):
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("set role bi_reader")
+        assert conn.execute("select count(*) from marts.province_indicator_year").fetchone()[0] > 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select count(*) from staging.indicator_mentions")
+
+
+def test_incremental_runs_follow_reextraction_and_equal_full_refresh(warehouse, dbt_paths):
+    untouched_before = query(warehouse, "select conformed_at from marts.fct_infrastructure_indicators"
+                                        " where mention_id = 'tq1-bts'")
+
+    run_dbt(warehouse, ["run", *dbt_paths, *NO_LOOKBACK])
+    assert snapshot(warehouse)["province_indicator_year"][1], "marts empty after a rerun"
+    for table in FACT_TABLES:
+        dupes = query(warehouse, f"select mention_id from {table} group by 1 having count(*) > 1")
+        assert dupes == []
+    total = sum(query(warehouse, f"select count(*) from {t}")[0][0] for t in FACT_TABLES)
+    assert total == len(MENTIONS)
+
+    # A new extractor version re-reads hg1 (its mentions replaced), a new article arrives, and
+    # the Cần Thơ article is deleted.
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("delete from staging.indicator_mentions where article_id = 'hg1'")
+        insert_mentions(conn, [("hg1-bts-v2", "hg1", "bts_stations", 1720, None, "count", "exact", False, 2023,
+                                "explicit")], version="test-2")
+        insert_articles(conn, [("hg4", "hagiang", "Hà Giang", date(2024, 6, 1), None)])
+        insert_mentions(conn, [("hg4-bts", "hg4", "bts_stations", 1800, None, "count", "exact", False, 2024,
+                                "explicit")])
+        conn.execute("delete from staging.articles where article_id = 'ct1'")
+    run_dbt(warehouse, ["run", *dbt_paths, *NO_LOOKBACK])
+
+    ids = {r[0] for t in FACT_TABLES for r in query(warehouse, f"select mention_id from {t}")}
+    assert {"hg1-bts-v2", "hg4-bts"} <= ids
+    assert not ids & {"hg1-bts", "hg1-fiber", "ct1-bts"}
+    assert len(ids) == len(MENTIONS) - 3 + 2
+    group = query(warehouse, "select value, chosen_article_id, mention_count, value_spread"
+                             " from marts.province_indicator_year where province_key = 'legacy-02'"
+                             " and indicator_code = 'bts_stations' and reference_year = 2023")
+    assert group == [(Decimal("1712"), "hg2", 3, Decimal("8"))]
+    # Articles that did not change were not rebuilt.
+    assert query(warehouse, "select conformed_at from marts.fct_infrastructure_indicators"
+                            " where mention_id = 'tq1-bts'") == untouched_before
+
+    incremental = snapshot(warehouse)
+    run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
+    assert snapshot(warehouse) == incremental
