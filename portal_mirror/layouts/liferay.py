@@ -43,7 +43,7 @@ class LiferayLayout:
         return f"""<!DOCTYPE html>
 <html class="aui ltr" dir="ltr" lang="vi-VN">
 <head><meta content="text/html; charset=UTF-8" http-equiv="content-type" />
-<title>{esc(title)} - {esc(site.name)}</title>
+<title>{lost_entities(title)} - {esc(site.name)}</title>
 <link href="/html/themes/stttt-theme/css/main.css" rel="stylesheet" type="text/css" />
 <script src="/html/js/barebone.jsp?browserId=other&amp;themeId=stttt_WAR_stttttheme" type="text/javascript"></script>
 </head>
@@ -78,7 +78,7 @@ class LiferayLayout:
 <div class="asset-metadata"><span class="metadata-entry metadata-publish-date">{date_liferay(a.published)}</span>
 <span class="metadata-entry metadata-view-count">{a.views} lượt xem</span></div>
 <div class="asset-content"><div class="asset-summary">{lost_entities(a.summary)}</div>
-<div class="asset-more"><a href="{a.url_path}">Xem tiếp <span class="hide-accessible">về {esc(a.title)}</span> »</a></div></div>
+<div class="asset-more"><a href="{a.url_path}">Xem tiếp <span class="hide-accessible">về {lost_entities(a.title)}</span> »</a></div></div>
 </div>"""
 
     def _listing(self, req: Request, cat) -> Response:
