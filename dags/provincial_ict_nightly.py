@@ -2,29 +2,32 @@
 ### Provincial ICT nightly
 
 Every night at 02:00 (Asia/Ho_Chi_Minh) this DAG collects the articles that provincial portals
-published during the run's data interval, keeps every page in `raw.pages`, parses articles into
-`staging.articles`, reads indicator figures into `staging.indicator_mentions`, and builds the
-dbt marts.
+published during the run's **data interval**, keeps every page in `raw.pages`, parses articles into
+`staging.articles`, reads indicator figures into `staging.indicator_mentions`, and builds the dbt
+marts (one Airflow task per seed and model, each model's tests right after it).
 
-* One mapped task per portal: a portal that fails or retries does not hold the others, and the
-  downstream steps run for the portals that succeeded.
-* Params `since` / `until` (YYYY-MM-DD) override the data interval, e.g. for a first run over history.
-* Backfills: each backfill run covers only its own interval; reruns leave no duplicates.
+* **One mapped task group per portal** (`portal.crawl` = discover + fetch, `portal.parse`): a portal
+  that fails or retries does not hold the others; extraction and dbt run for the portals that
+  succeeded. `all_portals_ok` fails the run when a portal failed, after the marts are built.
+* **Retries** with exponential backoff on every task.
+* **Backfills**: *Trigger > Backfill* (or `POST /api/v2/backfills`) over a date range; each run
+  discovers only the articles published in its own interval, and reruns or overlapping runs leave
+  no duplicates (pages are keyed by URL + content hash, articles by canonical URL).
+  For long backfills pass `{"build_marts": false}` as run conf and trigger `provincial_ict_marts`
+  once at the end.
+* **Params**: `since` / `until` (YYYY-MM-DD, local time) override the data interval, e.g. for a
+  first run over history; `build_marts` (default true).
+* `summarize` logs one line per portal: pages fetched, articles new/updated, figures, failures.
+* Warehouse: Airflow connection `warehouse` (`AIRFLOW_CONN_WAREHOUSE`), by default the embedded Postgres.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task, task_group
 
-DEFAULT_ARGS = {
-    "owner": "data-engineering",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=10),
-}
+from vnict.orchestration import dbt_task_group, default_args, staging_assets
+
+STAGING_ARTICLES, STAGING_MENTIONS = staging_assets()
 
 
 @dag(
@@ -32,78 +35,89 @@ DEFAULT_ARGS = {
     schedule=CronDataIntervalTimetable("0 2 * * *", timezone="Asia/Ho_Chi_Minh"),
     start_date=pendulum.datetime(2018, 1, 1, tz="Asia/Ho_Chi_Minh"),
     catchup=False,
-    max_active_runs=4,
-    default_args=DEFAULT_ARGS,
+    max_active_runs=2,
+    default_args=default_args(),
     tags=["vnict", "ingestion", "nightly"],
     doc_md=__doc__,
     params={
         "since": Param(None, type=["null", "string"], description="override the interval start (YYYY-MM-DD)"),
         "until": Param(None, type=["null", "string"], description="override the interval end (YYYY-MM-DD)"),
+        "build_marts": Param(True, type="boolean", description="run the dbt build at the end of the run"),
     },
 )
 def provincial_ict_nightly():
     @task
     def plan(data_interval_start=None, data_interval_end=None, params=None) -> dict:
+        """Migrate the warehouse, fix the run's window and list the portals active in it."""
         from vnict.orchestration import run_window, warehouse_dsn
         from vnict.pipeline import portals_for_interval
 
-        warehouse_dsn()
+        warehouse_dsn(migrate=True)
         start, end = run_window(data_interval_start, data_interval_end, params)
-        return {"start": start.isoformat(), "end": end.isoformat(),
-                "portals": portals_for_interval(start, end)}
+        portals = portals_for_interval(start, end)
+        print(f"window {start.isoformat()} .. {end.isoformat()}: {len(portals)} portals {portals}")
+        return {"start": start.isoformat(), "end": end.isoformat(), "portals": portals}
 
     @task
-    def portals_of(window: dict) -> list[str]:
+    def portal_ids(window: dict) -> list[str]:
         return window["portals"]
 
-    @task(max_active_tis_per_dagrun=8)
-    def crawl_portal(portal_id: str, window: dict, run_id=None) -> dict:
-        import pendulum
+    @task_group(group_id="portal")
+    def per_portal(portal_id: str, window: dict):
+        @task(max_active_tis_per_dagrun=4)
+        def crawl(portal_id: str, window: dict, run_id=None) -> dict:
+            """Discover the portal's articles published in the window and fetch them into raw.pages."""
+            from vnict.orchestration import warehouse_dsn
+            from vnict.pipeline import crawl as crawl_portal
 
+            return crawl_portal(portal_id, pendulum.parse(window["start"]), pendulum.parse(window["end"]),
+                                warehouse_dsn(), run_id=run_id)
+
+        @task(outlets=[STAGING_ARTICLES])
+        def parse(crawl_report: dict, params=None, outlet_events=None) -> dict:
+            """Parse the pages the crawl stored into staging.articles."""
+            from vnict.orchestration import warehouse_dsn
+            from vnict.pipeline import parse as parse_pages
+
+            outlet_events[STAGING_ARTICLES].extra = {"marts_built_in_run": params["build_marts"]}
+            report = parse_pages(crawl_report["page_ids"], warehouse_dsn())
+            crawl_summary = {k: v for k, v in crawl_report.items() if k != "page_ids"}
+            return {"portal_id": crawl_report["portal_id"], "crawl": crawl_summary, "parse": report}
+
+        return parse(crawl(portal_id, window))
+
+    @task(trigger_rule="all_done", outlets=[STAGING_MENTIONS])
+    def extract(reports, params=None, outlet_events=None) -> dict:
+        """Read figures from the articles loaded by the portals that succeeded."""
         from vnict.orchestration import warehouse_dsn
-        from vnict.pipeline import crawl
+        from vnict.pipeline import extract as extract_figures
 
-        return crawl(portal_id, pendulum.parse(window["start"]), pendulum.parse(window["end"]),
-                     warehouse_dsn(), run_id=run_id)
+        outlet_events[STAGING_MENTIONS].extra = {"marts_built_in_run": params["build_marts"]}
+        return extract_figures(warehouse_dsn())
+
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def marts_wanted(params=None) -> bool:
+        return bool((params or {}).get("build_marts", True))
+
+    @task(trigger_rule="all_done")
+    def summarize(window: dict, reports, extract_report, run_id=None) -> dict:
+        """Log the run summary, one line per portal, including failed portals."""
+        from vnict.orchestration import log_run_summary, warehouse_dsn
+
+        return log_run_summary(window["portals"], list(reports or []), extract_report, warehouse_dsn(), run_id)
 
     @task
-    def parse_portal(crawl_report: dict) -> dict:
-        from vnict.orchestration import warehouse_dsn
-        from vnict.pipeline import parse
-
-        return {"portal_id": crawl_report["portal_id"], **parse(crawl_report["page_ids"], warehouse_dsn())}
-
-    @task(trigger_rule="all_done")
-    def extract_figures(parse_reports) -> dict:
-        from vnict.orchestration import warehouse_dsn
-        from vnict.pipeline import extract
-
-        return extract(warehouse_dsn())
-
-    @task(trigger_rule="all_done")
-    def dbt_build(extract_report: dict) -> None:
-        from vnict.orchestration import warehouse_dsn
-        from vnict.pipeline import run_dbt
-
-        dsn = warehouse_dsn()
-        run_dbt(dsn, ["seed"])
-        run_dbt(dsn, ["build"])
-
-    @task(trigger_rule="all_done")
-    def summarize(crawl_reports, parse_reports, extract_report) -> dict:
-        from vnict.orchestration import warehouse_dsn
-        from vnict.pipeline import run_summary
-
-        return run_summary(list(crawl_reports or []), list(parse_reports or []), extract_report,
-                           warehouse_dsn())
+    def all_portals_ok(reports) -> None:
+        """Runs only when every portal task succeeded; otherwise the run ends failed, visibly."""
 
     window = plan()
-    crawled = crawl_portal.partial(window=window).expand(portal_id=portals_of(window))
-    parsed = parse_portal.expand(crawl_report=crawled)
-    extracted = extract_figures(parsed)
-    built = dbt_build(extracted)
-    summary = summarize(crawled, parsed, extracted)
-    built >> summary
+    reports = per_portal.partial(window=window).expand(portal_id=portal_ids(window))
+    extracted = extract(reports)
+    dbt = dbt_task_group(group_id="dbt")
+    extracted >> marts_wanted() >> dbt
+    summary = summarize(window, reports, extracted)
+    dbt >> summary
+    summary >> all_portals_ok(reports)
 
 
 provincial_ict_nightly()

@@ -81,6 +81,9 @@ def _cmd_run(args) -> int:
         start_mirror(settings)
         started_mirror = True
     try:
+        from vnict.orchestration import ensure_dbt_manifest
+
+        ensure_dbt_manifest(settings)
         airflow(settings, "db", "migrate", capture=True)
         conf = {"since": args.since, "until": args.until}
         logical_date = args.logical_date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -98,6 +101,13 @@ def _cmd_run(args) -> int:
         print("the nightly DAG run failed; see the Airflow log above", file=sys.stderr)
         return 1
     return 0
+
+
+def _cmd_ui(args) -> int:
+    """Airflow's api-server, scheduler and dag-processor on the project's configuration, until Ctrl-C."""
+    from vnict.airflow_ui import serve
+
+    return serve(load_settings(), port=args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", default=None, help="end of the data interval (default: now)")
     p.add_argument("--logical-date", default=None, help="the DAG run's logical date (default: now)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("ui", help="start Airflow (api-server, scheduler, dag-processor) and print its address and login")
+    p.add_argument("--port", type=int, default=None, help="api-server port (default $VNICT_AIRFLOW_PORT or 8080)")
+    p.set_defaults(func=_cmd_ui)
     return parser
 
 

@@ -1,17 +1,57 @@
-"""What the DAG tasks need from Airflow's side: the run's window and the warehouse connection."""
+"""What the DAG files need from the project: run windows, the warehouse connection, assets, the dbt
+task group and the run summary. Everything a DAG file calls at import time here is cheap (no
+database, no network, no dbt invocation); the rest runs inside tasks.
+"""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pendulum
 
-from vnict.settings import load_settings
+from vnict.settings import REPO_ROOT, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+WAREHOUSE_CONN_ID = "warehouse"
+DBT_MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
 
+
+# -- defaults shared by every DAG ------------------------------------------------------------------
+
+def default_args() -> dict:
+    """Owner and retries with exponential backoff; VNICT_TASK_RETRIES / VNICT_RETRY_DELAY_SECONDS
+    shorten them (tests, demos)."""
+    retries = int(os.environ.get("VNICT_TASK_RETRIES", "2"))
+    delay = float(os.environ.get("VNICT_RETRY_DELAY_SECONDS", "60"))
+    return {
+        "owner": "data-engineering",
+        "retries": retries,
+        "retry_delay": timedelta(seconds=delay),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=15),
+    }
+
+
+# -- assets ----------------------------------------------------------------------------------------
+
+def staging_assets():
+    """The staging tables as Airflow assets: written by the nightly and reprocess DAGs, read by dbt."""
+    from airflow.sdk import Asset
+
+    articles = Asset(name="staging.articles", uri="vnict://warehouse/staging/articles",
+                     group="staging")
+    mentions = Asset(name="staging.indicator_mentions", uri="vnict://warehouse/staging/indicator_mentions",
+                     group="staging")
+    return articles, mentions
+
+
+# -- run window ------------------------------------------------------------------------------------
 
 def run_window(data_interval_start, data_interval_end, params: dict | None) -> tuple[datetime, datetime]:
     """The interval a run covers: its data interval, unless `since`/`until` params override it."""
@@ -34,21 +74,222 @@ def _parse(value) -> datetime | None:
         raise ValueError(f"cannot read {value!r} as a date (use YYYY-MM-DD)") from exc
 
 
-def warehouse_dsn() -> str:
-    """The Airflow connection `warehouse` when defined (e.g. AIRFLOW_CONN_WAREHOUSE), else the
-    project's own resolution (WAREHOUSE_DSN or the embedded Postgres), migrated."""
-    from vnict.pipeline import prepare_warehouse
+# -- warehouse connection --------------------------------------------------------------------------
+
+def default_warehouse_uri(settings: Settings) -> str | None:
+    """The URI AIRFLOW_CONN_WAREHOUSE gets when the user sets none: WAREHOUSE_DSN, else the embedded
+    cluster (None before it was ever initialised)."""
+    if settings.warehouse_dsn:
+        return settings.warehouse_dsn
+    from warehouse.embedded import EmbeddedPostgres, WarehouseError
+
+    try:
+        return EmbeddedPostgres(settings).dsn()
+    except WarehouseError:
+        return None
+
+
+def warehouse_dsn(migrate: bool = False) -> str:
+    """The DSN of the Airflow connection `warehouse` (e.g. AIRFLOW_CONN_WAREHOUSE) when defined, else
+    the project's own resolution (WAREHOUSE_DSN or the embedded Postgres). The embedded cluster is
+    started when the connection points at it and it is down."""
+    from warehouse.connection import resolve_dsn
     from warehouse.migrate import apply_migrations
 
     settings = load_settings()
+    dsn = _connection_uri(WAREHOUSE_CONN_ID)
+    if dsn is None or (not settings.warehouse_dsn and _is_embedded(dsn, settings)):
+        dsn = resolve_dsn(settings)
+    if migrate:
+        apply_migrations(dsn, settings.sql_dir, settings.bi_reader_password)
+    return dsn
+
+
+def _connection_uri(conn_id: str) -> str | None:
     try:
         from airflow.sdk import Connection
 
-        conn = Connection.get("warehouse")
-    except Exception:
-        conn = None
-    if conn is not None:
-        dsn = conn.get_uri().replace("postgres://", "postgresql://", 1)
-        apply_migrations(dsn, settings.sql_dir, settings.bi_reader_password)
-        return dsn
-    return prepare_warehouse(settings)
+        conn = Connection.get(conn_id)
+    except Exception:  # not defined, or not inside Airflow at all
+        return None
+    return conn.get_uri().replace("postgres://", "postgresql://", 1)
+
+
+def _is_embedded(dsn: str, settings: Settings) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(dsn)
+    return parts.hostname in (settings.pg_host, "localhost", "127.0.0.1") and parts.port == settings.pg_port
+
+
+# -- dbt -------------------------------------------------------------------------------------------
+
+def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -> Path:
+    """Write dbt_project/target/manifest.json with `dbt parse` when missing or older than the project.
+
+    The DAGs load the dbt graph from this file, so parsing a DAG never runs dbt.
+    """
+    settings = settings or load_settings()
+    project = settings.dbt_project_dir
+    manifest = project / "target" / "manifest.json"
+    if not force and manifest.exists():
+        newest = max((p.stat().st_mtime for d in ("models", "seeds", "macros", "tests", "analyses")
+                      for p in (project / d).rglob("*") if p.is_file()), default=0)
+        newest = max(newest, (project / "dbt_project.yml").stat().st_mtime)
+        if manifest.stat().st_mtime >= newest:
+            return manifest
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    log.info("writing the dbt manifest (dbt parse)")
+    result = subprocess.run([str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
+                            cwd=project, env=env, text=True, capture_output=True)
+    if result.returncode != 0 or not manifest.exists():
+        raise RuntimeError(f"`dbt parse` failed (exit {result.returncode}):\n{result.stdout[-3000:]}")
+    return manifest
+
+
+def dbt_task_group(group_id: str = "dbt", **kwargs):
+    """The dbt project as Airflow tasks (cosmos): one task per seed and model, each model's tests
+    right after it. Loaded from the manifest: no dbt at parse time, no `dbt deps`."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    settings = load_settings()
+    manifest = settings.dbt_project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        raise FileNotFoundError(
+            f"{manifest} is missing: the DAG loads the dbt graph from it. Create it with "
+            "`vnict ui`, `vnict run` or `dbt parse --project-dir dbt_project --profiles-dir dbt_project`")
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=settings.dbt_project_dir,
+            manifest_path=manifest,
+            install_dbt_deps=False,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="vnict",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "dbt", "threads": 2}),
+        ),
+        execution_config=ExecutionConfig(
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=Path(sys.executable).with_name("dbt"),
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            dbt_deps=False,
+            emit_datasets=False,
+        ),
+        operator_args={"install_deps": False},
+        **kwargs,
+    )
+
+
+# -- reprocessing ----------------------------------------------------------------------------------
+
+def pages_to_reprocess(dsn: str, since: datetime | None, until: datetime | None, by: str = "published",
+                       portal_id: str | None = None) -> dict[str, list[int]]:
+    """Stored article pages to parse again, grouped by portal: the latest page of each article URL.
+
+    by="published": articles whose publication date is in [since, until) (what an engineer means by
+    "reprocess 2021"); by="fetched": pages fetched in [since, until), including pages that never
+    parsed into an article.
+    """
+    import psycopg
+
+    from warehouse.pages import PostgresPageStore
+
+    if by not in ("published", "fetched"):
+        raise ValueError(f"`by` must be 'published' or 'fetched', got {by!r}")
+    if by == "fetched":
+        with PostgresPageStore(dsn) as store:
+            ids = store.article_page_ids(portal_id, since, until)
+        sql, params = ("select portal_id, array_agg(page_id order by page_id) from raw.pages"
+                       " where page_id = any(%s) group by portal_id", [ids])
+    else:
+        clauses, params = ["p.page_kind = 'article'", "p.status_code = 200"], []
+        if since:
+            clauses.append("a.published_date >= %s")
+            params.append(since.date())
+        if until:
+            clauses.append("a.published_date < %s")
+            params.append(until.date())
+        if portal_id:
+            clauses.append("p.portal_id = %s")
+            params.append(portal_id)
+        sql = ("select portal_id, array_agg(page_id order by page_id) from ("
+               " select distinct on (p.url) p.portal_id, p.page_id from raw.pages p"
+               " join staging.articles a on p.url = a.url or p.url = any(a.duplicate_urls)"
+               " where " + " and ".join(clauses) +
+               " order by p.url, p.fetched_at desc, p.page_id desc) latest group by portal_id")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return {portal: list(ids) for portal, ids in conn.execute(sql, params).fetchall()}
+
+
+def article_ids_of_pages(dsn: str, page_ids: list[int]) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "select a.article_id from staging.articles a join raw.pages p on p.page_id = any(%s)"
+            " and (a.url = p.url or p.url = any(a.duplicate_urls)) group by a.article_id",
+            (list(page_ids),)).fetchall()
+    return [r[0] for r in rows]
+
+
+# -- run summary -----------------------------------------------------------------------------------
+
+def portal_run_stats(dsn: str, run_id: str | None, article_ids_by_portal: dict[str, list[str]]) -> dict:
+    """Per portal, from the warehouse: requests this run made (raw.fetch_log) and figures now held
+    for the articles the run loaded. Works for portals whose task failed too."""
+    import psycopg
+
+    stats: dict[str, dict] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if run_id:
+            for portal, outcome, n in conn.execute(
+                    "select portal_id, outcome, count(*) from raw.fetch_log where run_id = %s"
+                    " group by portal_id, outcome", (run_id,)).fetchall():
+                stats.setdefault(portal, {})[f"requests_{outcome}"] = n
+        for portal, ids in article_ids_by_portal.items():
+            figures = conn.execute("select count(*) from staging.indicator_mentions where article_id = any(%s)",
+                                   (list(ids),)).fetchone()[0] if ids else 0
+            stats.setdefault(portal, {})["figures"] = figures
+    return stats
+
+
+def log_run_summary(portals: list[str], reports: list[dict], extract_report: dict | None, dsn: str,
+                    run_id: str | None) -> dict:
+    """One line per portal (pages fetched, articles new/updated, figures, failures), including the
+    portals whose task failed, then the warehouse totals."""
+    from vnict.pipeline import warehouse_summary
+
+    by_portal = {r["portal_id"]: r for r in reports if r}
+    stats = portal_run_stats(dsn, run_id, {p: r["parse"].get("article_ids", []) for p, r in by_portal.items()})
+    lines = []
+    for portal in portals:
+        report = by_portal.get(portal)
+        extra = stats.get(portal, {})
+        if report is None:
+            lines.append({"portal_id": portal, "status": "FAILED", "pages_fetched": extra.get("requests_stored", 0),
+                          "articles_new": 0, "articles_updated": 0, "figures": 0,
+                          "failures": extra.get("requests_error", 0)})
+            continue
+        crawl, parsed = report["crawl"], report["parse"]
+        lines.append({"portal_id": portal, "status": "ok", "pages_fetched": crawl["pages_fetched"],
+                      "articles_new": parsed.get("new", 0), "articles_updated": parsed.get("updated", 0),
+                      "figures": extra.get("figures", 0),
+                      "failures": len(crawl["failures"]) + parsed.get("failed", 0)})
+    for line in lines:
+        log.info("portal %(portal_id)-20s %(status)-6s pages fetched %(pages_fetched)4d  "
+                 "articles new %(articles_new)4d  updated %(articles_updated)4d  figures %(figures)4d  "
+                 "failures %(failures)3d", line)
+    totals = warehouse_summary(dsn)
+    log.info("figures extracted this run: %s", (extract_report or {}).get("figures", 0))
+    log.info("warehouse totals: %s", totals)
+    return {"portals": lines, "failed_portals": [ln["portal_id"] for ln in lines if ln["status"] != "ok"],
+            "figures": (extract_report or {}).get("figures", 0), "totals": totals}

@@ -97,10 +97,30 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        # One secret for every component (api-server, scheduler, task runners), kept in the state folder.
+        "AIRFLOW__API_AUTH__JWT_SECRET": _state_secret(home / "jwt_secret"),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_manager_passwords.json"),
         "VNICT_STATE_DIR": str(settings.state_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
+    from vnict.orchestration import default_warehouse_uri
+
+    warehouse_uri = default_warehouse_uri(settings)
+    if warehouse_uri:  # the Airflow connection `warehouse`, unless the user defines it
+        env["AIRFLOW_CONN_WAREHOUSE"] = warehouse_uri
     return {**os.environ, **{k: v for k, v in env.items() if k not in os.environ or k == "PYTHONPATH"}}
+
+
+def _state_secret(path: Path) -> str:
+    import secrets
+
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def airflow(settings: Settings, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
