@@ -292,23 +292,41 @@ class Discoverer:
         return page.end or not page.ok or (bool(page.dated) and min(page.dated) < end)
 
     def _seek(self, listing: Listing, pag: Pagination, end: datetime) -> int:
-        """First page whose oldest item is older than ``end``: gallop, then bisect."""
-        lo, step, n = pag.start - 1, 1, pag.start  # invariant: pages <= lo are all newer than end
+        """First page whose oldest item is older than ``end``.
+
+        Page 1 tells how much time a page spans, so the first probe is an estimate of the target
+        page (portals publish at a fairly steady pace); then gallop from it and bisect. Pages that
+        cannot be judged (failed, undated) count as reached: the walk starts there and goes on.
+        """
         limit = pag.start + pag.max_pages - 1
-        while n <= limit:
-            page = self._listing_page(listing, pag, n)
-            if self._reaches(page, end) or not page.dated:
-                break
-            lo, n, step = n, min(n + step * 2, limit + 1), step * 2
-        hi = min(n, limit)
+        reached = lambda n: (lambda p: self._reaches(p, end) or not p.dated)(self._listing_page(listing, pag, n))
+        first = self._listing_page(listing, pag, pag.start)
+        if reached(pag.start):
+            return pag.start
+        lo = pag.start  # invariant: page lo is entirely newer than end; page hi is reached
+        guess = lo + 1
+        dated = first.dated
+        if len(dated) >= 2 and max(dated) > min(dated):
+            per_page = (max(dated) - min(dated)) * len(first.items) / (len(dated) - 1)
+            guess = lo + max(1, int((min(dated) - end) / per_page) + 1)
+        guess = min(guess, limit)
+        if reached(guess):
+            hi = guess
+            if hi - 1 > lo and not reached(hi - 1):
+                return hi
+        else:
+            lo, step = guess, 1
+            hi = min(lo + step, limit)
+            while hi < limit and not reached(hi):
+                lo, step = hi, step * 2
+                hi = min(lo + step, limit)
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            page = self._listing_page(listing, pag, mid)
-            if self._reaches(page, end) or not page.dated:
+            if reached(mid):
                 hi = mid
             else:
                 lo = mid
-        return max(hi, pag.start)
+        return hi
 
     def _walk(self, listing: Listing, pag: Pagination, start: datetime, end: datetime,
               kind: str = "listing") -> Iterator[DiscoveredArticle]:

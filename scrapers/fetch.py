@@ -204,6 +204,7 @@ class _Robots:
     parser: Protego | None  # None: no robots.txt (4xx): everything allowed
     fetched: float
     error: str | None = None  # set when robots.txt was unreachable
+    error_kind: str | None = None
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -459,13 +460,15 @@ class Fetcher:
         except FetchError as exc:
             log.warning("robots.txt of %s unavailable (%s): treating the host as disallowed for now",
                         origin, exc)
-            return _Robots(parser=None, fetched=time.monotonic(), error=str(exc))
+            return _Robots(parser=None, fetched=time.monotonic(), error=str(exc), error_kind=exc.kind)
 
     def allowed(self, url: str) -> bool:
         """Whether robots.txt allows the URL (raises RobotsUnavailable when it cannot be read)."""
         if not self.respect_robots:
             return True
         robots = self._robots_for(url)
+        if robots.error_kind == "tls":
+            raise TlsError(f"TLS verification failed for {_origin(url)} (reading robots.txt): {robots.error}", url=url)
         if robots.error:
             raise RobotsUnavailable(f"robots.txt of {_origin(url)} unavailable: {robots.error}", url=url)
         return robots.parser is None or robots.parser.can_fetch(url, self.robots_agent)
