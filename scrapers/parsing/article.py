@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from scrapers.parsing import dom
-from scrapers.parsing.boilerplate import clean_paragraphs, is_chrome
+from scrapers.parsing.boilerplate import clean_paragraphs, is_chrome, match_source_line, rules
 from scrapers.parsing.config import ParseConfig
 from scrapers.parsing.dates import DATE_HINT, VN_TZ, find_date, looks_like_date_line
 from scrapers.parsing.fingerprint import simhash
@@ -30,6 +30,8 @@ _DATE_CLASS = re.compile(r"date|time|ngay|publish|created|posted", re.IGNORECASE
 _TITLE_CLASS = re.compile(r"title|tieude|tieu-de|headline", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:»]\s+")
 _COUNTER_ATTR = re.compile(r"counter|thongke|statistic|visitor", re.IGNORECASE)
+_LEAD_ATTR = re.compile(r"sapo|lead|summary|tomtat|tom-tat|intro|chapeau", re.IGNORECASE)
+_SOURCE_ATTR = re.compile(r"source|nguon|author|tacgia|tac-gia|signature", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
 _JS_LOCATION = re.compile(r"(?:window|document|top)\.location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]|location\.replace\(\s*['\"]([^'\"]+)")
 
@@ -214,6 +216,57 @@ def _body_elements(doc, config: ParseConfig, flags: list) -> list:
     return [el for el in found if not any(a in chosen for a in el.iterancestors())]
 
 
+def _attrs(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+_WITH_ATTRS = etree.XPath("//*[@class or @id]")
+_COUNTER_TEXT = etree.XPath("//text()[contains(., 'truy cập') or contains(., 'Thống kê')]")
+
+
+def _page_counters(doc) -> list[str]:
+    """Visitor-counter lines anywhere on the page (sidebar boxes included)."""
+    r = rules()
+    boxes = [el for el in _WITH_ATTRS(doc) if _COUNTER_ATTR.search(_attrs(el))]
+    for text in _COUNTER_TEXT(doc):
+        el = text.getparent()
+        if el is not None and r.counter_heading.match(clean_inline(str(text))):
+            boxes.append(el.getparent() if el.getparent() is not None else el)
+    lines: list[str] = []
+    for box in boxes:
+        for line in dom.paragraphs(box):
+            if (r.counter_heading.match(line) or r.counter_line.match(line)) and line not in lines:
+                lines.append(line)
+    return lines
+
+
+def _with_lead(bodies: list) -> list:
+    """A configured body container plus the lead ("sapo") block just before it, when there is one."""
+    first = bodies[0]
+    for sibling in list(first.itersiblings(preceding=True))[:4]:
+        if sibling in bodies:
+            break
+        if _LEAD_ATTR.search(_attrs(sibling)) and dom.text_of(sibling):
+            return [sibling] + bodies
+    return bodies
+
+
+def _source_outside(doc, bodies: list) -> tuple[str, str] | None:
+    """A "Nguồn:"/"Theo:" line the layout prints outside the body container."""
+    candidates = []
+    if bodies:
+        candidates.extend(list(bodies[-1].itersiblings())[:3])
+    candidates.extend(el for el in doc.iter("div", "p", "span", "em", "strong", "i")
+                      if _SOURCE_ATTR.search(_attrs(el)))
+    for el in candidates:
+        text = repair_lost_entities(dom.text_of(el))
+        if 0 < len(text) <= 160:
+            found = match_source_line(text)
+            if found:
+                return found
+    return None
+
+
 def parse_article(html: str, url: str, config: ParseConfig | None = None, province: str | None = None) -> ParsedArticle:
     """Parse one article page. ``province`` is the portal's province from the registry."""
     config = config or ParseConfig()
@@ -223,6 +276,7 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
     canonical = _canonical(doc, meta, url)
     doorway = _doorway_target(doc, url)
 
+    page_counters = _page_counters(doc)
     hidden = dom.remove_hidden(doc)
     for xpath in config.xpath("remove"):
         for el in xpath(doc):
@@ -232,22 +286,16 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
     title = _clean_title(dom.text_of(title_el)) if title_el is not None else None
 
     bodies = _body_elements(doc, config, flags)
-    counter_hits: list[str] = []
     if bodies:
+        bodies = _with_lead(bodies)
         published_at, published_raw = _find_published(doc, meta, config, bodies[0])
         for body_el in bodies:
-            for attrs, _parent in dom.remove_noise(body_el):
-                if _COUNTER_ATTR.search(attrs):
-                    counter_hits.append(attrs)
+            dom.remove_noise(body_el)
     else:
         published_at, published_raw = _find_published(doc, meta, config, None)
-        removed = dom.remove_noise(doc.body if doc.find("body") is not None else doc)
+        dom.remove_noise(doc.body if doc.find("body") is not None else doc)
         container = dom.main_container(doc)
         bodies = [container] if container is not None else []
-        if container is not None:
-            for attrs, parent in removed:
-                if _COUNTER_ATTR.search(attrs) and (parent is container or container in parent.iterancestors()):
-                    counter_hits.append(attrs)
         if published_at is None and published_raw is None:
             published_at, published_raw = _find_published(doc, meta, config, container)
     if title is None:
@@ -288,10 +336,14 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
             details["doorway_redirect"] = doorway
         _flag(flags, "spam_injection", details)
 
-    if cleaned.counters or counter_hits:
-        _flag(flags, "boilerplate_visitor_counter", {"lines": cleaned.counters, "elements": counter_hits})
-    if cleaned.source_line:
-        _flag(flags, "republished", {"source_line": cleaned.source_line, "outlet": cleaned.source_outlet})
+    if cleaned.counters or page_counters:
+        _flag(flags, "boilerplate_visitor_counter",
+              {"in_body": bool(cleaned.counters), "lines": list(dict.fromkeys(cleaned.counters + page_counters))})
+    source_line, source_outlet = cleaned.source_line, cleaned.source_outlet
+    if source_line is None:
+        source_line, source_outlet = _source_outside(doc, bodies) or (None, None)
+    if source_line:
+        _flag(flags, "republished", {"source_line": source_line, "outlet": source_outlet})
     if not body_text:
         _flag(flags, "empty_body", {"chars": 0})
     elif len(body_text) < config.min_body_chars:
@@ -300,7 +352,7 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
         _flag(flags, "unparseable_date", {"raw": published_raw,
                                           "reason": "no date found" if published_raw is None else "not a valid date"})
 
-    province_name, province_source = _province(province, cleaned.source_outlet, title, body_text)
+    province_name, province_source = _province(province, source_outlet, title, body_text)
     return ParsedArticle(
         url=url,
         canonical_url=canonical,
@@ -308,8 +360,8 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
         published_at=published_at,
         published_raw=published_raw,
         body_text=body_text,
-        source_line=cleaned.source_line,
-        source_outlet=cleaned.source_outlet,
+        source_line=source_line,
+        source_outlet=source_outlet,
         province=province_name,
         province_source=province_source,
         quality_flags=flags,

@@ -19,6 +19,7 @@ _SKIP_TAGS = frozenset(("script", "style", "noscript", "template"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _local = threading.local()
+_MAYBE_HIDDEN = etree.XPath("descendant-or-self::*[@style or @hidden or @aria-hidden]")
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -68,7 +69,7 @@ class HiddenBlock:
 def remove_hidden(root) -> list[HiddenBlock]:
     """Drop elements hidden from readers (display:none, visibility:hidden, hidden attribute)."""
     blocks = []
-    for el in list(root.iter(etree.Element)):
+    for el in _MAYBE_HIDDEN(root):
         style = el.get("style")
         if (style and _HIDDEN_STYLE.search(style)) or el.get("hidden") is not None or el.get("aria-hidden") == "true":
             if el.tag in ("html", "body") or el.getparent() is None:

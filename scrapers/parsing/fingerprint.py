@@ -2,6 +2,7 @@
 
 The same story republished on two portals differs by a source line, a photo caption or a
 sentence; its simhash differs in a few bits, while different stories differ in about half of them.
+Word hashes are stable (blake2b), so fingerprints can be stored and compared across runs.
 """
 from __future__ import annotations
 
@@ -15,26 +16,45 @@ from scrapers.parsing.text import fold
 SHINGLE = 3
 NEAR_DUPLICATE_BITS = 6
 _WORD = re.compile(r"\w+")
+_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+_BIT_ORDER = np.uint64(1) << np.arange(63, -1, -1, dtype=np.uint64)
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+_word_cache: dict[str, int] = {}
+
+
+def _word_hash(word: str) -> int:
+    h = _word_cache.get(word)
+    if h is None:
+        if len(_word_cache) > 500_000:
+            _word_cache.clear()
+        h = _word_cache[word] = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+    return h
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads every input bit over the whole word."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def simhash(text: str) -> int:
     """64-bit simhash of ``text`` (0 for a text with no words)."""
-    words = _words(text)
+    words = _WORD.findall(fold(text))
     if not words:
         return 0
-    if len(words) < SHINGLE:
-        shingles = [" ".join(words)]
-    else:
-        shingles = [" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
-    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in set(shingles))
-    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(-1, 64)
-    ones = bits.sum(axis=0, dtype=np.int64)
-    keep = ones * 2 > bits.shape[0]
-    return int("".join("1" if b else "0" for b in keep), 2)
+    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    with np.errstate(over="ignore"):
+        if len(hashes) >= SHINGLE:
+            n = len(hashes) - SHINGLE + 1
+            shingles = sum(hashes[i:i + n] * _MULTIPLIERS[i] for i in range(SHINGLE))
+        else:
+            shingles = hashes * _MULTIPLIERS[0]
+        shingles = np.unique(_mix(shingles))
+    bits = np.unpackbits(shingles.astype(">u8").view(np.uint8)).reshape(-1, 64)
+    keep = bits.sum(axis=0, dtype=np.int64) * 2 > bits.shape[0]
+    return int(np.bitwise_or.reduce(_BIT_ORDER[keep])) if keep.any() else 0
 
 
 def _as_int(fp: int | str) -> int:

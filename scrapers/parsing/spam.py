@@ -24,6 +24,7 @@ class SpamRules:
     run_words: frozenset[str]
     min_letters: int
     min_letters_ascii: int
+    quick: re.Pattern  # any letter run long enough to be a glued run
 
 
 def _terms(words: list[str]) -> re.Pattern:
@@ -41,6 +42,7 @@ def spam_rules() -> SpamRules:
         run_words=frozenset(str(w).lower() for w in data["run_words"]),
         min_letters=int(data["glued_run_min_letters"]),
         min_letters_ascii=int(data["glued_run_min_letters_ascii"]),
+        quick=re.compile(r"[^\W\d_]{%d,}" % int(data["glued_run_min_letters"])),
     )
 
 
@@ -72,7 +74,7 @@ def _glued_runs(token: str, offset: int, r: SpamRules):
 def scan_paragraph(text: str) -> SpamScan:
     """Remove injected runs from one paragraph; genuine text around them is kept."""
     r = spam_rules()
-    if not _LETTER_RUN.search(text):
+    if not r.quick.search(text) and not r.strong.search(text):
         return SpamScan(text)
     tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
     seeds: list[tuple[int, int]] = []

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from html.entities import html5
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # Only names that cannot be ordinary words: typographic entities and accented letters. Bare "in;" or
 # "and;" are Vietnamese and English words, so the general entity table is never used here. The lost
 # "&" leaves the name glued to the previous word ("sốrdquo;"); a doubly escaped one keeps it ("&ldquo;").
@@ -35,11 +35,26 @@ def repair_lost_entities(text: str) -> str:
 
 def clean_inline(text: str) -> str:
     """One line of visible text: no zero-width characters, single spaces, trimmed."""
-    return " ".join(text.translate(_ZERO_WIDTH).split())
+    if _ZERO_WIDTH.search(text):
+        text = _ZERO_WIDTH.sub("", text)
+    return " ".join(text.split())
+
+
+def _fold_table() -> dict[int, str]:
+    table = {ord("đ"): "d", ord("Đ"): "D"}
+    for block in (range(0xC0, 0x250), range(0x1E00, 0x1F00)):
+        for cp in block:
+            base = "".join(c for c in unicodedata.normalize("NFD", chr(cp)) if not unicodedata.combining(c))
+            if base != chr(cp) and base.isascii():
+                table[cp] = base
+    for cp in range(0x300, 0x370):  # stray combining marks (text that was not NFC)
+        table[cp] = None
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton of Vietnamese text ("Tuyên Quang" -> "tuyen quang")."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return text.translate(_FOLD).lower()
