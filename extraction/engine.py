@@ -172,19 +172,34 @@ class Engine:
     # ------------------------------------------------------------------ scope
     def _scopes(self, text: str, low: str, s: Sentence, own: str | None) -> list[tuple[int, int, str]]:
         marks = []
+        operator_ends = []
         for m in self.lex.scope_words.finditer(low, s.start, s.end):
-            marks.append((m.start(), m.end(), self.lex.scope_kind[m.group(0)]))
-        for m in self.lex.district_named.finditer(text, s.start, s.end):
-            name = low[m.start():m.end()]
-            kind = "district"
-            head, _, rest = name.partition(" ")
-            if head in ("thành", "tp", "tp."):
-                city = rest.replace("phố ", "", 1) if head == "thành" else rest
-                key = self.lex.province_key.get(city.strip())
-                if key and key.split(" ")[-1] in {c.split(" ")[-1] for c in self.lex.central_cities}:
-                    kind = "province" if (own is None or key == own) else "other"
+            kind = self.lex.scope_kind[m.group(0)]
             marks.append((m.start(), m.end(), kind))
+            if kind == "operator":
+                operator_ends.append(m.end())
+        districts = []
+        for m in self.lex.district_named.finditer(text, s.start, s.end):
+            words = []
+            for w in m.group(1).split(" "):
+                if not w[0].isupper():
+                    break
+                words.append(w)
+            if not words:
+                continue
+            end = m.start(1) + len(" ".join(words))
+            districts.append((m.start(), end))
+            kind = "district"
+            if low[m.start():m.start(1)].startswith(("thành phố", "tp")):
+                key = self.lex.province_key.get(low[m.start(1):end])
+                if key in self.lex.central_keys:
+                    kind = "province" if (own is None or key == own) else "other"
+            marks.append((m.start(), end, kind))
         for m in self.lex.province_names.finditer(low, s.start, s.end):
+            if any(a <= m.start() < b for a, b in districts):
+                continue  # "thành phố Hà Giang" is a district, not the province
+            if any(0 <= m.start() - e <= 7 and low[e:m.start()].strip() in ("", "tỉnh") for e in operator_ends):
+                continue  # "Viettel Hà Giang" is an operator's branch
             key = self.lex.province_key[m.group(1)]
             pre = low[max(s.start, m.start() - 6):m.start()]
             if own is not None and key != own:

@@ -17,6 +17,8 @@ MAGNITUDES = {"nghìn tỷ": 1e12, "ngàn tỷ": 1e12, "nghìn tỉ": 1e12, "ng�
 def parse_vn_number(s: str) -> tuple[float, bool] | None:
     """Value of a Vietnamese-formatted number and whether it used a dot as decimal point
     (an English habit, trusted only next to '%' or a magnitude word). None if malformed."""
+    if len(s) > 24:
+        return None  # no indicator has 20 digits; such runs are codes or junk
     if _THOUSANDS.fullmatch(s):
         return float(s.replace(".", "").replace(",", ".")), False
     if _PLAIN.fullmatch(s):
@@ -56,8 +58,9 @@ class Quantity:
 
 _TOKEN = re.compile(r"(?<![\w.,/\-])(\d[\d.,]*\d|\d)(?:/(\d[\d.,]*\d|\d))?(?:/(\d{1,4}))?")
 _AFTER_UNIT = re.compile(
-    r"\s?(%|phần trăm)|\s+(nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|nghìn|ngàn|triệu|tỷ|tỉ)(?!\w)(?:\s*(đồng|vnđ|vnd|đ)(?!\w))?"
-    r"|\s*(đồng|vnđ|vnd)(?!\w)|\s*(usd|đô la|\$)")
+    r"\s?(%|phần trăm)|\s+(nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|nghìn|ngàn|triệu|tỷ|tỉ)(?!\w)"
+    r"(?:\s*(đồng|vnđ|vnd|đ|usd|đô la|\$|euro|eur|yên|nhân dân tệ)(?!\w))?"
+    r"|\s*(đồng|vnđ|vnd)(?!\w)|\s*(usd|đô la|\$|euro|eur)")
 _PER100 = re.compile(r"(?:/|\btrên\s|\bper\s)\s?100\s*(?:dân|người|hộ|người dân)")
 _PER100_STOP = re.compile(r"[;.()\n]|, ")
 _FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trên tổng|trên)\s*")
@@ -137,6 +140,8 @@ class NumberReader:
             if u.group(1):
                 q.kind, q.end = "percent", u.end()
             elif u.group(2):
+                if u.group(3) and u.group(3) not in ("đồng", "vnđ", "vnd", "đ"):
+                    return Quantity(s, e, LABEL)  # foreign currency: not a VND figure
                 q.value *= MAGNITUDES[u.group(2)]
                 q.end = u.end()
                 q.kind = "money" if u.group(3) else "count"
@@ -178,7 +183,7 @@ class NumberReader:
         elif self.lex.delta_before.search(low, max(0, pos - 25), pos):
             q.delta = True
         if q.qualifier == "exact":
-            m = self.lex.qualifier_after.search(low, q.end, min(len(low), q.end + 60))
+            m = self.lex.qualifier_after.match(low, q.end, min(len(low), q.end + 60))
             if m:
                 q.qualifier = self.lex.qualifier_after_kind[m.group(1)]
         return q

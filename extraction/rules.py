@@ -70,6 +70,7 @@ class Lexicon:
     province_names: re.Pattern
     province_key: dict[str, str]
     central_cities: set[str]
+    central_keys: set[str]
 
     def expand(self, pattern: str, where: str) -> str:
         def sub(m):
@@ -130,7 +131,7 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         macros=macros,
         qualifier_before=_compile(rf"(?<!\w)({_words(q_kind)})\s*\Z", "qualifiers"),
         qualifier_kind=q_kind,
-        qualifier_after=_compile(rf"^[^;,.()\d]{{0,50}}?(?<!\w)({_words(qa_kind)})(?!\w)", "qualifiers_after"),
+        qualifier_after=_compile(rf"[^;,.()\d]{{0,50}}?(?<!\w)({_words(qa_kind)})(?!\w)", "qualifiers_after"),
         qualifier_after_kind=qa_kind,
         delta_before=_compile(rf"(?<!\w)(?:{_words(d['delta_before'])})\s*\Z", "delta_before"),
         level_before=_compile(rf"(?<!\w)(?:{_words(d['level_before'])})\s*\Z", "level_before"),
@@ -153,6 +154,7 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         province_names=_compile(rf"(?<!\w)({_words(prov_key)})(?!\w)", "places"),
         province_key=prov_key,
         central_cities={normalise_phrase(c) for c in places["central_cities"]},
+        central_keys={prov_key.get(normalise_phrase(c), normalise_phrase(c)) for c in places["central_cities"]},
     )
 
 
