@@ -67,6 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # headers and body go out in separate writes; without this, Nagle + delayed ACK add 40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.do_handshake()
 
@@ -95,8 +97,21 @@ class _Handler(BaseHTTPRequestHandler):
         entry = {"site_id": site.id, "method": self.command, "path": self.path, "status": None,
                  "fault": decision.label, "bytes": 0,
                  "user_agent": self.headers.get("User-Agent", "")}
+        recorded = False
+
+        def record(status: int | None, nbytes: int) -> None:
+            """Log the request before the client can see the answer, so a client that has read
+            its response always finds it in the log."""
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                entry["status"], entry["bytes"] = status, nbytes
+                entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+                mirror._record(entry)
+
         try:
             if decision.failure in ("reset", "timeout"):
+                record(None, 0)
                 self._drop(decision.failure, mirror)
                 return
             if decision.failure in ("500", "503"):
@@ -106,13 +121,15 @@ class _Handler(BaseHTTPRequestHandler):
                     resp.headers["Retry-After"] = "1"
             else:
                 resp = mirror._route(site, self.command, self.path, body, dict(self.headers.items()))
-            entry["status"], entry["bytes"] = self._send(resp, site, decision, mirror)
+            self._send(resp, site, decision, mirror, record)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout, OSError) as exc:
             log.debug("client went away on %s %s: %s", site.id, self.path, exc)
             self.close_connection = True
+        except Exception:
+            log.exception("mirror failed serving %s %s", site.id, self.path)
+            self.close_connection = True
         finally:
-            entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
-            mirror._record(entry)
+            record(entry["status"], entry["bytes"])
 
     def _drop(self, kind: str, mirror: "MirrorServer") -> None:
         if kind == "timeout":
@@ -128,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _send(self, resp: Response, site: SiteDef, decision: Decision, mirror: "MirrorServer") -> tuple[int, int]:
+    def _send(self, resp: Response, site: SiteDef, decision: Decision, mirror: "MirrorServer", record) -> None:
         headers = dict(SERVER_HEADERS.get(site.layout, {}))
         headers.pop("Server", None)
         if resp.stream is not None:
@@ -167,11 +184,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         if status != 304:
             self.send_header("Content-Length", str(length))
-        if decision.truncated and self.command != "HEAD" and status != 304:
+        bodyless = self.command == "HEAD" or status == 304
+        truncated = decision.truncated and not bodyless
+        if truncated:
             self.send_header("Connection", "close")
+        record(status, 0 if bodyless else (max(1, length // 2) if truncated else length))
         self.end_headers()
-        if self.command == "HEAD" or status == 304:
-            return status, 0
+        if bodyless:
+            return
         if resp.stream is not None:
             sent = 0
             for chunk in resp.stream():
@@ -180,25 +200,23 @@ class _Handler(BaseHTTPRequestHandler):
                 sent += len(chunk)
                 if sent >= length:
                     break
-            return status, sent
-        if decision.truncated:
-            half = payload[: max(1, len(payload) // 2)]
-            self.wfile.write(half)
+            return
+        if truncated:
+            self.wfile.write(payload[: max(1, length // 2)])
             self.wfile.flush()
             self.close_connection = True
-            return status, len(half)
+            return
         if decision.slow:
             parts = 10
             step = max(1, -(-len(payload) // parts))
             pause = mirror._decider.plan.slow_seconds / parts
             for i in range(0, len(payload), step):
+                if i and mirror._stopping.wait(pause):
+                    break
                 self.wfile.write(payload[i:i + step])
                 self.wfile.flush()
-                if mirror._stopping.wait(pause):
-                    break
-            return status, len(payload)
+            return
         self.wfile.write(payload)
-        return status, len(payload)
 
     def _not_modified(self, etag: str, last_modified: datetime) -> bool:
         inm = self.headers.get("If-None-Match")
