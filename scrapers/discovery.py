@@ -172,9 +172,10 @@ class Discoverer:
             self._ok_pages += 1
         if self.on_fetch is not None:
             self.on_fetch(kind, url, result)
-        if not result.ok:
-            self.stats.failed_pages.append((url, result.error or f"HTTP {result.status_code}"))
         return result
+
+    def _failed(self, result: FetchResult) -> None:
+        self.stats.failed_pages.append((result.url, result.error or f"HTTP {result.status_code}"))
 
     def _items(self, html: str, page_url: str) -> list[_Item]:
         soup = BeautifulSoup(html, "lxml")
@@ -242,6 +243,8 @@ class Discoverer:
     def _page_from(self, kind: str, result: FetchResult, json_d: bool = False, first: bool = True) -> _Page:
         if not result.ok:
             end = result.status_code == 404 and not first  # past the last page; a missing page 1 is an error
+            if not end:
+                self._failed(result)
             return _Page([], ok=end, end=end)
         text = result.text or ""
         if json_d:
@@ -333,7 +336,7 @@ class Discoverer:
         """Yield a listing's items in [start, end); returns whether the listing could be read."""
         n = self._seek(listing, pag, end) if pag.numbered and pag.seek else pag.start
         last = pag.start + (pag.max_pages if pag.numbered else 1) - 1
-        readable, failures_in_row = False, 0
+        readable, failures_in_row, page_size = False, 0, 0
         while n <= last:
             page = self._listing_page(listing, pag, n, kind)
             n += 1
@@ -351,6 +354,9 @@ class Discoverer:
             dated = page.dated
             if dated and max(dated) < start:
                 break
+            if len(page.items) < page_size:  # a short page after full ones is the last page
+                break
+            page_size = max(page_size, len(page.items))
         return readable
 
     def _listing(self, start: datetime, end: datetime):
@@ -381,6 +387,7 @@ class Discoverer:
     def _feed(self, start: datetime, end: datetime):
         result = self._get("feed", self.portal.feed)
         if not result.ok:
+            self._failed(result)
             return None
         entries = list(_feed_entries(result.body))
         log.info("%s feed: %d entries", self.portal.id, len(entries))
@@ -403,6 +410,7 @@ class Discoverer:
             done.add(url)
             result = self._get("feed", url)
             if not result.ok:
+                self._failed(result)
                 continue
             read = True
             children, entries = _sitemap_entries(result.body)

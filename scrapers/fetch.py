@@ -522,7 +522,8 @@ class Fetcher:
             result = self._retrying(lambda exc: None)(one_attempt)
         except FetchError as exc:
             elapsed = int((time.monotonic() - started) * 1000)
-            log.warning("fetch failed after %d attempt(s): %s [%s]", attempts, exc, exc.kind)
+            quiet = exc.kind == "disallowed" or (exc.kind == "http" and (exc.status_code or 500) < 500)
+            (log.info if quiet else log.warning)("fetch failed after %d attempt(s): %s [%s]", attempts, exc, exc.kind)
             return FetchResult(
                 url=url, final_url=exc.url or url, status_code=exc.status_code, headers={}, body=b"",
                 encoding=None, text=None, content_sha256=None, fetched_at=fetched_at, elapsed_ms=elapsed,
