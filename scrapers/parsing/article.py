@@ -234,7 +234,10 @@ def _page_counters(doc) -> list[str]:
             boxes.append(el.getparent() if el.getparent() is not None else el)
     lines: list[str] = []
     for box in boxes:
-        for line in dom.paragraphs(box):
+        cells = dom.paragraphs(box)
+        for i, line in enumerate(cells):
+            if i + 1 < len(cells) and re.fullmatch(r"[\d.,]+", cells[i + 1]) and not line[-1:].isdigit():
+                line = f"{line} {cells[i + 1]}"  # label and number in separate table cells
             if (r.counter_heading.match(line) or r.counter_line.match(line)) and line not in lines:
                 lines.append(line)
     return lines
