@@ -29,8 +29,13 @@ def serve(args: argparse.Namespace) -> int:
     except (OSError, FaultPlanError, ValueError) as exc:
         print(f"portal_mirror: bad fault plan {args.faults}: {exc}", file=sys.stderr)
         return 2
-    mirror = MirrorServer(host=args.host, base_port=args.port, log_path=args.log, faults=faults,
-                          per_site=args.per_site)
+    only = [x for x in (args.only or "").split(",") if x] or None
+    try:
+        mirror = MirrorServer(host=args.host, base_port=args.port, log_path=args.log, faults=faults,
+                              per_site=args.per_site, site_ids=only)
+    except KeyError as exc:
+        print(f"portal_mirror: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -68,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log", help="request log, JSON lines")
     p.add_argument("--faults", help="fault plan, JSON or YAML with FaultPlan's fields")
     p.add_argument("--per-site", type=int, help="synthetic articles per site (default: sites.yaml)")
+    p.add_argument("--only", help="comma-separated site ids to serve (default: all)")
     p.set_defaults(func=serve)
     c = sub.add_parser("catalog", help="print every served article as JSON lines")
     c.add_argument("--per-site", type=int)

@@ -261,12 +261,17 @@ class MirrorServer:
     """The running mirror: every site of the table on its own port of `host`."""
 
     def __init__(self, host: str = "127.0.0.1", base_port: int = 0, log_path: str | Path | None = None,
-                 faults: FaultPlan | None = None, per_site: int | None = None, sites_file: str | None = None):
+                 faults: FaultPlan | None = None, per_site: int | None = None, sites_file: str | None = None,
+                 site_ids: list[str] | None = None):
         self.host = host
         self.base_port = int(base_port)
         self.log_path = Path(log_path) if log_path else None
         self.per_site = per_site
         self._config = load_config(sites_file)
+        unknown = set(site_ids or ()) - {s.id for s in self._config.sites}
+        if unknown:
+            raise KeyError(f"unknown mirror sites {sorted(unknown)}")
+        self._site_ids = set(site_ids) if site_ids else None
         self._contents: dict[str, SiteContent] = site_contents(per_site, sites_file)
         self._decider = FaultDecider(faults or FaultPlan())
         self._stopping = threading.Event()
@@ -288,6 +293,8 @@ class MirrorServer:
                 self._log_file = open(self.log_path, "a", encoding="utf-8")
             try:
                 for site in self._config.sites:
+                    if self._site_ids is not None and site.id not in self._site_ids:
+                        continue
                     port = self.base_port + site.index if self.base_port else 0
                     state = _SiteState(site=site, port=port)
                     self._states[site.id] = state
@@ -381,11 +388,15 @@ class MirrorServer:
             self._log.clear()
 
     def catalog(self) -> list[MirrorArticle]:
-        return catalog(self.per_site, base_urls=self.sites)
+        """Articles of the served sites, with their URLs."""
+        sites = self.sites
+        return [a for a in catalog(self.per_site, base_urls=sites) if a.site_id in sites]
 
     def fixed_faults(self) -> list[dict]:
         out = []
         for sid, content in self._contents.items():
+            if self._site_ids is not None and sid not in self._site_ids:
+                continue
             for a in content.articles:
                 if a.fault in FAULT_KINDS:
                     base = self.base_url(sid) if sid in self._states else ""

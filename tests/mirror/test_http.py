@@ -154,3 +154,15 @@ def test_cli_serves_and_writes_the_sites_file(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0, proc.stderr.read().decode()
     assert json.loads(log_file.read_text().splitlines()[0])["path"] == "/robots.txt"
+
+
+def test_a_subset_of_sites_can_be_served():
+    from portal_mirror import MirrorServer
+
+    with MirrorServer(site_ids=["cantho_sokhcn", "baohaugiang"], per_site=5) as m:
+        assert set(m.sites) == {"cantho_sokhcn", "baohaugiang"}
+        assert {a.site_id for a in m.catalog()} == set(m.sites)
+        assert len([a for a in m.catalog() if a.site_id == "cantho_sokhcn"]) == 5
+        assert {f["site_id"] for f in m.fixed_faults()} == set(m.sites)
+    with pytest.raises(KeyError):
+        MirrorServer(site_ids=["nowhere"])
