@@ -79,9 +79,7 @@ def extract(text: str, published: _dt.date | None = None, province: str | None =
         published = published.date()
     if published is not None and not isinstance(published, _dt.date):
         raise TypeError("published must be a datetime.date or None")
-    raw = _get_engine().run(text, published, province)
-    from .text import prepare
-    prep = prepare(text) if raw else None
+    prep, raw = _get_engine().run(text, published, province)
     out = []
     n = len(text)
     for m in raw:

@@ -48,61 +48,45 @@ class Engine:
         self.lex = lex or load_lexicon()
         self.rules = rules if rules is not None else load_rules()
         self.reader = NumberReader(self.lex)
+        keywords = sorted({k for r in self.rules for k in r.keywords}, key=len, reverse=True)
+        self.keyword_re = re.compile("|".join(re.escape(k) for k in keywords))
+        # a keyword found inside a longer one ("thuê bao" in "thuê bao điện thoại") must count too
+        self._expand = {k: {j for j in keywords if j in k} for k in keywords}
 
     # ------------------------------------------------------------------ entry point
-    def run(self, raw: str, published: dt.date | None, province: str | None) -> list[RawMention]:
+    def run(self, raw: str, published: dt.date | None, province: str | None) -> tuple[Prepared, list[RawMention]]:
         prep = prepare(raw)
         low = prep.low
         sentences = split_sentences(prep.text)
         if not sentences:
-            return []
-        blocked = self._blocked_spans(low)
-        quantities = [q for q in self.reader.scan(low) if not _inside(blocked, q.start)]
-        marks = self._time_marks(low, quantities, published)
-        doc_year = self._doc_default_year(low, published)
-        own = self.lex.province_key.get(_norm_name(province)) if province else None
-        mention_qs = [q for q in quantities if q.role == QUANTITY]
+            return prep, []
+        quantities = self.reader.scan(low)
+        mention_qs = [q for q in quantities if q.role == QUANTITY and not q.delta]
+        if not mention_qs:
+            return prep, []
+        doc = _Doc(self, prep, sentences, quantities, published, province)
         q_starts = [q.start for q in mention_qs]
-        mark_starts = [m.start for m in marks]
         out: list[RawMention] = []
-        carry: dict[int, int | None] = {}       # line -> last frame year seen in that line
-        heading_year: int | None = None
-        target_block = False
-        prev_sentence_text = ""
         for si, s in enumerate(sentences):
-            if s.is_heading:
-                hy = self._frame_year(marks, mark_starts, s.start, s.end, published, doc_year)
-                if hy is not None:
-                    heading_year = hy
-            line_low = low[s.line_start:s.end]
-            if s.start == s.line_start:
-                if target_block and not _BULLET.match(line_low):
-                    target_block = False
-                if prev_sentence_text.rstrip().endswith(":") and self.lex.target_cues.search(prev_sentence_text):
-                    target_block = True
             i0 = bisect.bisect_left(q_starts, s.start)
             i1 = bisect.bisect_left(q_starts, s.end)
             if i1 > i0:
-                out.extend(self._sentence(low, prep, s, mention_qs[i0:i1], marks, mark_starts, published,
-                                          doc_year, own, carry.get(s.line_index), heading_year, target_block))
-            fy = self._frame_year(marks, mark_starts, s.start, s.end, published, doc_year, last=True)
-            if fy is not None and not self.lex.target_cues.search(low, s.start, s.end):
-                carry[s.line_index] = fy
-            prev_sentence_text = low[s.start:s.end]
-        return _drop_restatements(out)
+                out.extend(self._sentence(doc, si, mention_qs[i0:i1]))
+        return prep, _drop_restatements(out)
 
     # ------------------------------------------------------------------ per sentence
-    def _sentence(self, low, prep, s, qs, marks, mark_starts, published, doc_year, own, carry_year,
-                  heading_year, target_block) -> list[RawMention]:
-        sent_low = low[s.start:s.end]
-        rules = [r for r in self.rules if any(k in sent_low for k in r.keywords)]
-        if not rules:
+    def _sentence(self, doc: "_Doc", si: int, qs: list[Quantity]) -> list[RawMention]:
+        low = doc.low
+        s = doc.sentences[si]
+        found = set()
+        for k in set(self.keyword_re.findall(low, s.start, s.end)):
+            found |= self._expand[k]
+        if not found:
             return []
-        scopes = self._scopes(prep.text, low, s, own)
+        rules = [r for r in self.rules if not found.isdisjoint(r.keywords)]
+        scopes = None
         out: list[RawMention] = []
         for q in qs:
-            if q.delta:
-                continue
             best = None
             for rule in rules:
                 score = self._match(rule, low, s, q)
@@ -111,18 +95,21 @@ class Engine:
             if best is None:
                 continue
             rule = best[1]
+            if doc.blocked(q):
+                continue
+            if scopes is None:
+                scopes = self._scopes(doc.prep.text, low, s, doc.own)
             if not self._in_scope(scopes, q, low, s):
                 log.debug("out of scope: %s %r", rule.code, low[q.start:q.end])
                 continue
-            target = target_block or self._is_target(low, s, q)
-            year, source = self._year(q, s, marks, mark_starts, published, doc_year, carry_year, heading_year,
-                                      target)
-            if not target and published and year and source == "explicit" and year > published.year:
+            target = doc.in_target_block(si) or self._is_target(low, s, q)
+            year, source = self._year(doc, si, q, target)
+            if not target and doc.published and year and source == "explicit" and year > doc.published.year:
                 target = True
             value, denom = _value(rule, q)
             m = RawMention(rule, q, value, denom, q.qualifier, target, year, source, s)
             out.append(m)
-            d = self._derived(low, s, q, m, marks, mark_starts)
+            d = self._derived(low, s, q, m)
             if d is not None:
                 out.append(d)
         return out
@@ -235,28 +222,27 @@ class Engine:
         return True
 
     # ------------------------------------------------------------------ time
-    def _time_marks(self, low: str, quantities: list[Quantity], published: dt.date | None) -> list[TimeMark]:
+    def _time_marks(self, low: str, start: int, end: int, dates: list[Quantity], published) -> list[TimeMark]:
+        """Years, dates and relative time words in low[start:end], in order."""
         marks: list[TimeMark] = []
-        for m in _YEAR_RE.finditer(low):
-            s = m.start()
-            ctx = low[max(0, s - 40):s]
-            prev = low[max(0, s - 3):s]
-            if "/" in prev[-1:] and re.search(r"\d/\s?\Z", ctx):
-                continue  # part of a date, handled below
+        for m in _YEAR_RE.finditer(low, start, end):
+            p = m.start()
+            ctx = low[max(0, p - 40):p]
+            if re.search(r"\d/\s?\Z", ctx):
+                continue  # part of a date: read with the date
             ignored = bool(self.lex.time_ignore_before.search(ctx))
             comparison = bool(re.search(r"so (?:với )?(?:cùng kỳ )?(?:cuối )?(?:năm )?\Z", ctx))
-            marks.append(TimeMark(s, m.end(), "explicit", int(m.group(1)), ignored, comparison))
-        for q in quantities:
-            if q.role == DATE:
-                if q.date_year is not None:
-                    year = q.date_year
-                elif published is not None:
-                    year = published.year - 1 if (q.date_month or 0) > published.month else published.year
-                else:
-                    year = None
-                ignored = bool(re.search(r"(?:số|ban hành|ký|ngày ban hành)[^,;]{0,40}\Z", low[max(0, q.start - 50):q.start]))
-                marks.append(TimeMark(q.start, q.end, "date" if q.date_year else "date_inferred", year, ignored))
-        for m in self.lex.relative_time.finditer(low):
+            marks.append(TimeMark(p, m.end(), "explicit", int(m.group(1)), ignored, comparison))
+        for q in dates:
+            if q.date_year is not None:
+                year = q.date_year
+            elif published is not None:
+                year = published.year - 1 if (q.date_month or 0) > published.month else published.year
+            else:
+                year = None
+            ignored = bool(re.search(r"(?:số|ban hành|ký)[^,;]{0,40}\Z", low[max(0, q.start - 50):q.start]))
+            marks.append(TimeMark(q.start, q.end, "date" if q.date_year else "date_inferred", year, ignored))
+        for m in self.lex.relative_time.finditer(low, start, end):
             marks.append(TimeMark(m.start(), m.end(), self.lex.relative_kind[m.group(1)], None, False))
         marks.sort(key=lambda t: t.start)
         return marks
@@ -278,55 +264,35 @@ class Engine:
             return published.year + 1, "inferred"
         return None, "none"
 
-    def _frame_year(self, marks, mark_starts, start, end, published, doc_year, last=False) -> int | None:
-        i0 = bisect.bisect_left(mark_starts, start)
-        i1 = bisect.bisect_left(mark_starts, end)
-        found = None
-        for m in marks[i0:i1]:
-            if m.ignored or m.kind == "next":
-                continue
-            y, _ = self._resolve(m, published, doc_year)
-            if y is not None:
-                found = y
-                if not last:
-                    return y
-        return found
-
-    def _year(self, q, s, marks, mark_starts, published, doc_year, carry_year, heading_year, target):
-        i0 = bisect.bisect_left(mark_starts, s.start)
-        i1 = bisect.bisect_left(mark_starts, s.end)
-        in_sentence = marks[i0:i1]
+    def _year(self, doc: "_Doc", si: int, q: Quantity, target: bool) -> tuple[int | None, str]:
+        s = doc.sentences[si]
+        in_sentence = doc.marks(si)
+        published = doc.published
         if target:
-            years = [m.year for m in in_sentence if m.kind in ("explicit", "date") and m.year
-                     and not m.comparison]
+            years = [m.year for m in in_sentence if m.kind in ("explicit", "date") and m.year and not m.comparison]
             if years:
                 return max(years), "explicit"
             if any(m.kind == "next" for m in in_sentence):
                 return (published.year + 1, "inferred") if published else (None, "none")
             if published is not None:
                 return published.year, "inferred"
-            return (doc_year, "inferred") if doc_year else (None, "none")
-        clause_start = s.start
+            return (doc.doc_year, "inferred") if doc.doc_year else (None, "none")
         clause_end = s.end
         for b in s.clause_bounds:
-            if b < q.start:
-                clause_start = b
-            elif b >= q.end:
+            if b >= q.end:
                 clause_end = b
                 break
         before = [m for m in in_sentence if m.end <= q.qstart and not m.ignored and m.kind != "next"]
         if before:
-            return self._resolve(before[-1], published, doc_year)
-        after = [m for m in in_sentence if m.start >= q.end and m.start < clause_end and not m.ignored
-                 and m.kind != "next"]
+            return self._resolve(before[-1], published, doc.doc_year)
+        after = [m for m in in_sentence if q.end <= m.start < clause_end and not m.ignored and m.kind != "next"]
         if after:
-            return self._resolve(after[0], published, doc_year)
-        if carry_year is not None:
-            return carry_year, "inferred"
-        if heading_year is not None:
-            return heading_year, "inferred"
-        if doc_year is not None:
-            return doc_year, "inferred"
+            return self._resolve(after[0], published, doc.doc_year)
+        carried = doc.carried_year(si)
+        if carried is not None:
+            return carried, "inferred"
+        if doc.doc_year is not None:
+            return doc.doc_year, "inferred"
         return None, "none"
 
     def _doc_default_year(self, low: str, published: dt.date | None) -> int | None:
@@ -338,7 +304,7 @@ class Engine:
         return published.year
 
     # ------------------------------------------------------------------ deltas
-    def _derived(self, low, s, q, m: RawMention, marks, mark_starts) -> RawMention | None:
+    def _derived(self, low, s, q, m: RawMention) -> RawMention | None:
         """"939 trạm BTS (tăng 33 trạm so với năm 2019)" -> 906 in 2019."""
         if m.rule.unit != "count" or m.denominator is not None or m.target:
             return None
@@ -357,14 +323,6 @@ class Engine:
             return None
         return RawMention(m.rule, q, prior, None, m.qualifier, False, int(dm.group(3)), "explicit", s)
 
-    # ------------------------------------------------------------------ furniture
-    def _blocked_spans(self, low: str) -> list[tuple[int, int]]:
-        spans = [(m.start(), m.end()) for m in self.lex.furniture_lines.finditer(low)]
-        spans += [(m.start(), m.end()) for m in self.lex.blocked_spans.finditer(low)]
-        spans.sort()
-        return spans
-
-
 def _context_ok(require, against, low: str, s: Sentence, q: Quantity) -> bool:
     """The sentence mentions `require`, and nearer to the figure than any `against` mention."""
     req = [m.start() for m in require.finditer(low, s.start, s.end)]
@@ -374,11 +332,6 @@ def _context_ok(require, against, low: str, s: Sentence, q: Quantity) -> bool:
         return True
     other = [m.start() for m in against.finditer(low, s.start, s.end)]
     return not other or min(abs(x - q.start) for x in req) <= min(abs(x - q.start) for x in other)
-
-
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def _norm_name(name: str) -> str:
@@ -409,3 +362,97 @@ def _drop_restatements(ms: list[RawMention]) -> list[RawMention]:
                 continue
         out.append(m)
     return out
+
+
+class _Doc:
+    """What the engine knows about one article; computed lazily, since most sentences hold no figure."""
+
+    def __init__(self, engine: Engine, prep: Prepared, sentences: list[Sentence], quantities: list[Quantity],
+                 published: dt.date | None, province: str | None):
+        self.engine = engine
+        self.lex = engine.lex
+        self.prep = prep
+        self.low = prep.low
+        self.sentences = sentences
+        self.published = published
+        self.dates = [q for q in quantities if q.role == DATE]
+        self.date_starts = [q.start for q in self.dates]
+        self.doc_year = engine._doc_default_year(self.low, published)
+        self.own = self.lex.province_key.get(_norm_name(province)) if province else None
+        self._marks: dict[int, list[TimeMark]] = {}
+        self._frames: dict[int, int | None] = {}
+
+    def marks(self, si: int) -> list[TimeMark]:
+        got = self._marks.get(si)
+        if got is None:
+            s = self.sentences[si]
+            i0 = bisect.bisect_left(self.date_starts, s.start)
+            i1 = bisect.bisect_left(self.date_starts, s.end)
+            got = self.engine._time_marks(self.low, s.start, s.end, self.dates[i0:i1], self.published)
+            self._marks[si] = got
+        return got
+
+    def frame_year(self, si: int) -> int | None:
+        """The last period a non-target sentence speaks of, for the sentences after it."""
+        if si in self._frames:
+            return self._frames[si]
+        s = self.sentences[si]
+        year = None
+        if not self.lex.target_cues.search(self.low, s.start, s.end):
+            for m in self.marks(si):
+                if m.ignored or m.kind == "next":
+                    continue
+                y, _ = self.engine._resolve(m, self.published, self.doc_year)
+                if y is not None:
+                    year = y
+        self._frames[si] = year
+        return year
+
+    def carried_year(self, si: int) -> int | None:
+        """From an earlier sentence of the same paragraph, else from the nearest heading above."""
+        line = self.sentences[si].line_index
+        j = si - 1
+        while j >= 0 and self.sentences[j].line_index == line:
+            y = self.frame_year(j)
+            if y is not None:
+                return y
+            j -= 1
+        steps = 0
+        while j >= 0 and steps < 200:
+            if self.sentences[j].is_heading:
+                y = self.frame_year(j)
+                if y is not None:
+                    return y
+            j -= 1
+            steps += 1
+        return None
+
+    def in_target_block(self, si: int) -> bool:
+        """A bullet list under a line such as "Mục tiêu đến năm 2025:"."""
+        s = self.sentences[si]
+        j = si - 1
+        while j >= 0 and self.sentences[j].line_index == s.line_index:
+            j -= 1
+        bullet = _BULLET.match(self.low, s.line_start) is not None
+        while j >= 0:
+            prev = self.sentences[j]
+            text = self.low[prev.start:prev.end]
+            if text.rstrip().endswith(":"):
+                return bool(self.lex.target_cues.search(text))
+            if not (bullet and _BULLET.match(self.low, prev.line_start)):
+                return False
+            j -= 1
+        return False
+
+    def blocked(self, q: Quantity) -> bool:
+        """Page furniture: visitor counters, contact footers, phone numbers, links."""
+        low = self.low
+        ls = low.rfind("\n", 0, q.start) + 1
+        le = low.find("\n", q.end)
+        le = len(low) if le < 0 else le
+        if le - ls < 400 and self.lex.furniture_lines.match(low, ls, le):
+            return True
+        for m in self.lex.blocked_spans.finditer(low, max(ls, q.start - 60), min(le, q.end + 60)):
+            if m.start() <= q.start < m.end():
+                return True
+        return False

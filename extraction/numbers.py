@@ -127,7 +127,7 @@ class NumberReader:
                 return Quantity(s, e, BLOCKED)
             q = Quantity(s, e, QUANTITY, kind="fraction", value=a_val, denominator=b_val,
                          integral=a_val == int(a_val))
-            if self.lex.label_before.search(low, max(0, s - 25), s):
+            if self.lex.label_before.match(low, s, max(0, s - 25)):
                 q.role = LABEL
                 return q
             return self._qualify(low, q)
@@ -152,7 +152,7 @@ class NumberReader:
                 return Quantity(s, e, LABEL)  # foreign currency: not a VND figure
         elif a_dot:
             return Quantity(s, e, BLOCKED)  # "4.0": a version, not a decimal
-        if self.lex.label_before.search(low, max(0, s - 25), s):
+        if self.lex.label_before.match(low, s, max(0, s - 25)):
             q.role = LABEL
             return q
         if q.kind == "count" and self.lex.duration_after.match(low, q.end):
@@ -170,17 +170,17 @@ class NumberReader:
         pos = q.start
         qualifier = None
         for _ in range(3):
-            m = self.lex.qualifier_before.search(low, max(0, pos - 30), pos)
+            m = self.lex.qualifier_before.match(low, pos, max(0, pos - 30))
             if not m:
                 break
             if qualifier is None:
-                qualifier = self.lex.qualifier_kind[m.group(1)]
-            pos = m.start()
+                qualifier = self.lex.qualifier_kind[m[0]]
+            pos = m[1]
         q.qualifier = qualifier or "exact"
         q.qstart = pos
-        if self.lex.level_before.search(low, max(0, pos - 20), pos):
+        if self.lex.level_before.match(low, pos, max(0, pos - 20)):
             q.delta = False
-        elif self.lex.delta_before.search(low, max(0, pos - 25), pos):
+        elif self.lex.delta_before.match(low, pos, max(0, pos - 25)):
             q.delta = True
         if q.qualifier == "exact":
             m = self.lex.qualifier_after.match(low, q.end, min(len(low), q.end + 60))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .text import normalise_phrase
+from .text import SuffixMatcher, normalise_phrase
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,13 @@ def _words(phrases) -> str:
 @dataclass
 class Lexicon:
     macros: dict[str, str]
-    qualifier_before: re.Pattern
+    qualifier_before: SuffixMatcher
     qualifier_kind: dict[str, str]
     qualifier_after: re.Pattern
     qualifier_after_kind: dict[str, str]
-    delta_before: re.Pattern
-    level_before: re.Pattern
-    label_before: re.Pattern
+    delta_before: SuffixMatcher
+    level_before: SuffixMatcher
+    label_before: SuffixMatcher
     date_before: re.Pattern
     duration_after: re.Pattern
     link: str
@@ -129,13 +129,13 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
     macros = {k: str(v) for k, v in d["macros"].items()}
     return Lexicon(
         macros=macros,
-        qualifier_before=_compile(rf"(?<!\w)({_words(q_kind)})\s*\Z", "qualifiers"),
+        qualifier_before=SuffixMatcher(q_kind),
         qualifier_kind=q_kind,
         qualifier_after=_compile(rf"[^;,.()\d]{{0,50}}?(?<!\w)({_words(qa_kind)})(?!\w)", "qualifiers_after"),
         qualifier_after_kind=qa_kind,
-        delta_before=_compile(rf"(?<!\w)(?:{_words(d['delta_before'])})\s*\Z", "delta_before"),
-        level_before=_compile(rf"(?<!\w)(?:{_words(d['level_before'])})\s*\Z", "level_before"),
-        label_before=_compile(rf"(?<!\w)(?:{_words(d['label_before'])})\s*[:.]?\s*\Z", "label_before"),
+        delta_before=SuffixMatcher([normalise_phrase(w) for w in d["delta_before"]]),
+        level_before=SuffixMatcher([normalise_phrase(w) for w in d["level_before"]]),
+        label_before=SuffixMatcher([normalise_phrase(w) for w in d["label_before"]], trailing=" :."),
         date_before=_compile(r"(?<!\w)(?:ngày|sáng|chiều|tối|trưa|đêm|hôm|lúc|vào|mùng|từ|đến|hết|tới|thứ \w+|chủ nhật)\s*[,:]?\s*\Z",
                              "date_before"),
         duration_after=_compile(rf"\s*(?:{_words(d['duration_after'])})(?!\w)", "duration_after"),

@@ -10,13 +10,53 @@ _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad"}
 _SPACES = {"\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\u3000", "\t", "\u2007", "\u2008", "\u200a"}
 _DASHES = {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"}
 
+_TABLE = {ord(c): " " for c in _SPACES}
+_TABLE.update({ord(k): v for k, v in _DASHES.items()})
+_ODD_CHARS = re.compile("[" + "".join(_SPACES) + "".join(_DASHES) + "]")
+
 # Old-style tone placement (hoà, thuỷ) to the new style (hòa, thủy); same length, so offsets hold.
-_TONE_STYLE = re.compile(r"(?:o[àáảãạ]|o[èéẻẽẹ]|(?<!q)u[ỳýỷỹỵ])(?!\w)")
+_TONE_STYLE = re.compile(r"[ou][àáảãạèéẻẽẹỳýỷỹỵ](?!\w)")
 _TONE_MAP = {
     "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
     "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
     "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }
+
+
+def _restyle(m: re.Match) -> str:
+    pair = m.group(0)
+    if pair[0] == "u" and m.start() > 0 and m.string[m.start() - 1] == "q":
+        return pair  # "quý": the tone already sits on the vowel after "qu"
+    return _TONE_MAP.get(pair, pair)
+
+
+class SuffixMatcher:
+    """Which of a set of phrases ends a text at a word boundary; a dictionary lookup on the last
+    word instead of a regex search, because it runs for every number in every article."""
+
+    def __init__(self, phrases, trailing: str = " "):
+        self.by_last: dict[str, list[str]] = {}
+        self.trailing = trailing
+        for p in sorted(set(phrases), key=len, reverse=True):
+            self.by_last.setdefault(p.rsplit(" ", 1)[-1], []).append(p)
+        self.longest = max((len(p) for p in phrases), default=0)
+
+    def match(self, text: str, end: int, start_limit: int = 0) -> tuple[str, int] | None:
+        """(phrase, start) for the longest phrase ending at `end` (after trailing characters)."""
+        e = end
+        while e > start_limit and text[e - 1] in self.trailing:
+            e -= 1
+        b = e
+        while b > start_limit and (text[b - 1].isalnum()):
+            b -= 1
+        cands = self.by_last.get(text[b:e])
+        if not cands:
+            return None
+        for p in cands:
+            s = e - len(p)
+            if s >= start_limit and text.startswith(p, s) and (s == 0 or not text[s - 1].isalnum()):
+                return p, s
+        return None
 
 
 @dataclass(frozen=True)
@@ -57,13 +97,12 @@ def prepare(raw: str) -> Prepared:
             offsets.extend([i] * len(norm))
             i = j
         text = "".join(out)
-    table = {ord(c): " " for c in _SPACES}
-    table.update({ord(k): v for k, v in _DASHES.items()})
-    text = text.translate(table)
+    if _ODD_CHARS.search(text):
+        text = _ODD_CHARS.sub(lambda m: _TABLE[ord(m.group(0))], text)
     low = text.lower()
     if len(low) != len(text):  # a few characters lower-case to two; keep offsets aligned
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    low = _TONE_STYLE.sub(lambda m: _TONE_MAP[m.group(0)], low)
+    low = _TONE_STYLE.sub(_restyle, low)
     return Prepared(text=text, low=low, offsets=offsets)
 
 
