@@ -74,8 +74,8 @@ def test_503_carries_retry_after():
 
 
 def test_reset_and_timeout_break_the_connection():
-    with MirrorServer(faults=FaultPlan(failure_rate=1.0, kinds=("reset",), max_consecutive=None)) as m, \
-            make_session() as http:
+    m = MirrorServer(faults=FaultPlan(failure_rate=1.0, kinds=("reset",), max_consecutive=None)).start()
+    with make_session() as http:
         with pytest.raises(requests.ConnectionError):
             http.get(m.base_url("hagiang_stttt") + "/", timeout=2)
         assert m.requests()[-1]["fault"] == "reset" and m.requests()[-1]["status"] is None
@@ -84,7 +84,10 @@ def test_reset_and_timeout_break_the_connection():
         with pytest.raises((requests.ReadTimeout, requests.ConnectionError)):
             http.get(m.base_url("hagiang_stttt") + "/", timeout=0.3)
         assert time.monotonic() - started < 2
-    # stop() wakes the hanging handler instead of waiting hang_seconds
+        assert m.requests()[-1]["fault"] == "timeout"
+    started = time.monotonic()
+    m.stop()                      # wakes the handler still hanging instead of waiting hang_seconds
+    assert time.monotonic() - started < 2
 
 
 def test_truncated_and_slow_bodies():

@@ -75,6 +75,18 @@ def test_windows_1258_declared_only_in_meta(mirror, http):
     assert other.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
+def test_cp1258_round_trips_every_article_of_the_site():
+    from portal_mirror.layouts.base import encode_cp1258
+
+    for a in site_contents()["tuyenquang_stttt"].articles:
+        text = " ".join([a.title, a.lead or "", *a.paragraphs])
+        raw = encode_cp1258(text)
+        assert b"&#" not in raw
+        assert unicodedata.normalize("NFC", raw.decode("cp1258")) == unicodedata.normalize("NFC", text)
+    # tone marks are combining characters after the base letter, as in real cp1258 pages
+    assert encode_cp1258("ố") == b"\xf4\xec"
+
+
 def test_https_site_sends_an_incomplete_chain(mirror, tmp_path):
     url = mirror.base_url("hagiang_portal") + "/"
     assert url.startswith("https://")
