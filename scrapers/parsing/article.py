@@ -29,7 +29,7 @@ _DATE_META = ("article:published_time", "og:published_time", "datepublished", "p
 _DATE_CLASS = re.compile(r"date|time|ngay|publish|created|posted", re.IGNORECASE)
 _TITLE_CLASS = re.compile(r"title|tieude|tieu-de|headline", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:»]\s+")
-_COUNTER_ATTR = re.compile(r"counter|thongke|statistic|visitor", re.IGNORECASE)
+_COUNTER_ATTR = re.compile(r"counter|thong[-_]?ke|statistic|visitor", re.IGNORECASE)
 _LEAD_ATTR = re.compile(r"sapo|lead|summary|tomtat|tom-tat|intro|chapeau", re.IGNORECASE)
 _SOURCE_ATTR = re.compile(r"source|nguon|author|tacgia|tac-gia|signature", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
@@ -220,18 +220,39 @@ def _attrs(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
-_WITH_ATTRS = etree.XPath("//*[@class or @id]")
+_COUNTER_WORD = re.compile(r"counter|thong[-_]?ke|statistic|visitor")
+_ATTR_VALUE_BEFORE = re.compile(r"""(?:class|id)\s*=\s*["']?([^"'<>=]*)$""")
+_BY_ATTR_VALUE = etree.XPath("//*[@class = $v or @id = $v]")
 _COUNTER_TEXT = etree.XPath("//text()[contains(., 'truy cập') or contains(., 'Thống kê')]")
 
 
-def _page_counters(doc) -> list[str]:
+def _counter_attr_values(lowered_html: str) -> list[str]:
+    """class/id values of the page that name a visitor counter, found in the source text."""
+    values = []
+    for m in _COUNTER_WORD.finditer(lowered_html):
+        before = _ATTR_VALUE_BEFORE.search(lowered_html, max(0, m.start() - 120), m.start())
+        if before is None:
+            continue
+        end = m.end()
+        while end < len(lowered_html) and lowered_html[end] not in "\"' >":
+            end += 1
+        values.append(before.group(1) + lowered_html[m.start():end])
+    return list(dict.fromkeys(values))
+
+
+def _page_counters(doc, html: str) -> list[str]:
     """Visitor-counter lines anywhere on the page (sidebar boxes included)."""
     r = rules()
-    boxes = [el for el in _WITH_ATTRS(doc) if _COUNTER_ATTR.search(_attrs(el))]
-    for text in _COUNTER_TEXT(doc):
-        el = text.getparent()
-        if el is not None and r.counter_heading.match(clean_inline(str(text))):
-            boxes.append(el.getparent() if el.getparent() is not None else el)
+    lowered = html.lower()
+    boxes = []
+    for value in _counter_attr_values(lowered):
+        start = lowered.find(value)
+        boxes.extend(_BY_ATTR_VALUE(doc, v=html[start:start + len(value)]))
+    if not boxes and ("thống kê" in lowered or "truy cập" in lowered):
+        for text in _COUNTER_TEXT(doc):
+            el = text.getparent()
+            if el is not None and r.counter_heading.match(clean_inline(str(text))):
+                boxes.append(el.getparent() if el.getparent() is not None else el)
     lines: list[str] = []
     for box in boxes:
         cells = dom.paragraphs(box)
@@ -256,11 +277,15 @@ def _with_lead(bodies: list) -> list:
 
 def _source_outside(doc, bodies: list) -> tuple[str, str] | None:
     """A "Nguồn:"/"Theo:" line the layout prints outside the body container."""
-    candidates = []
-    if bodies:
-        candidates.extend(list(bodies[-1].itersiblings())[:3])
-    candidates.extend(el for el in doc.iter("div", "p", "span", "em", "strong", "i")
-                      if _SOURCE_ATTR.search(_attrs(el)))
+    if not bodies:
+        return None
+    candidates = list(bodies[-1].itersiblings())[:3]
+    region = bodies[-1].getparent()
+    if region is not None and region.getparent() is not None and region.tag not in ("body", "html"):
+        region = region.getparent()
+    if region is not None:
+        candidates.extend(el for el in region.iter("div", "p", "span", "em", "strong", "i")
+                          if _SOURCE_ATTR.search(_attrs(el)))
     for el in candidates:
         text = repair_lost_entities(dom.text_of(el))
         if 0 < len(text) <= 160:
@@ -274,13 +299,14 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
     """Parse one article page. ``province`` is the portal's province from the registry."""
     config = config or ParseConfig()
     flags: list[dict[str, Any]] = []
-    doc = dom.load(nfc(html))
+    html = nfc(html)
+    doc = dom.load(html)
     meta = dom.meta_content(doc)
     canonical = _canonical(doc, meta, url)
     doorway = _doorway_target(doc, url)
 
-    page_counters = _page_counters(doc)
-    hidden = dom.remove_hidden(doc)
+    page_counters = _page_counters(doc, html)
+    hidden = dom.remove_hidden(doc) if dom.may_hide(html) else []
     for xpath in config.xpath("remove"):
         for el in xpath(doc):
             dom.drop(el)
