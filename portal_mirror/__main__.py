@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 
 from portal_mirror.faults import FaultPlan, FaultPlanError
@@ -32,13 +32,21 @@ def serve(args: argparse.Namespace) -> int:
     only = [x for x in (args.only or "").split(",") if x] or None
     try:
         mirror = MirrorServer(host=args.host, base_port=args.port, log_path=args.log, faults=faults,
-                              per_site=args.per_site, site_ids=only)
+                              per_site=args.per_site, site_ids=only, log_capacity=100_000)
     except KeyError as exc:
         print(f"portal_mirror: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
+    flags = {"stop": False, "reload": False}      # set by signal handlers, polled below (no locks)
+
+    def on_stop(*_):
+        flags["stop"] = True
+
+    def on_reload(*_):
+        flags["reload"] = True
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, on_stop)
+    signal.signal(signal.SIGHUP, on_reload)
     try:
         mirror.start()
     except OSError as exc:
@@ -47,10 +55,25 @@ def serve(args: argparse.Namespace) -> int:
     try:
         _write_atomically(Path(args.sites_file), json.dumps(mirror.sites, indent=2))
         log.info("sites written to %s", args.sites_file)
-        stop.wait()
+        while not flags["stop"]:
+            time.sleep(0.1)
+            if flags["reload"]:
+                flags["reload"] = False
+                _reload_faults(mirror, args.faults)
     finally:
         mirror.stop()
     return 0
+
+
+def _reload_faults(mirror: MirrorServer, path: str | None) -> None:
+    """SIGHUP: read the fault plan file again (no file or a missing file: no faults)."""
+    try:
+        plan = FaultPlan.from_file(path) if path and Path(path).exists() else FaultPlan()
+    except (OSError, FaultPlanError, ValueError) as exc:
+        log.error("fault plan %s not reloaded: %s", path, exc)
+        return
+    mirror.set_faults(plan)
+    log.info("fault plan reloaded from %s: %s", path, plan)
 
 
 def print_catalog(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import ssl
 import struct
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -262,7 +263,7 @@ class MirrorServer:
 
     def __init__(self, host: str = "127.0.0.1", base_port: int = 0, log_path: str | Path | None = None,
                  faults: FaultPlan | None = None, per_site: int | None = None, sites_file: str | None = None,
-                 site_ids: list[str] | None = None):
+                 site_ids: list[str] | None = None, log_capacity: int | None = None):
         self.host = host
         self.base_port = int(base_port)
         self.log_path = Path(log_path) if log_path else None
@@ -275,7 +276,7 @@ class MirrorServer:
         self._contents: dict[str, SiteContent] = site_contents(per_site, sites_file)
         self._decider = FaultDecider(faults or FaultPlan())
         self._stopping = threading.Event()
-        self._log: list[dict] = []
+        self._log: deque[dict] = deque(maxlen=log_capacity)   # in memory; the file keeps everything
         self._log_lock = threading.Lock()
         self._log_file = None
         self._states: dict[str, _SiteState] = {}

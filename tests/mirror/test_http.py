@@ -162,6 +162,17 @@ def test_cli_serves_and_writes_the_sites_file(tmp_path):
         assert requests.get(sites["dongthap_stttt"] + "/robots.txt").status_code == 200
         with pytest.raises(requests.ConnectionError):
             requests.get(sites["cantho_sokhcn"] + "/", timeout=2)
+        faults.write_text(json.dumps({"failure_rate": 1.0, "kinds": ["503"], "max_consecutive": None}))
+        proc.send_signal(signal.SIGHUP)                 # reload the fault plan at runtime
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = requests.get(sites["cantho_sokhcn"] + "/vi/news/", timeout=2).status_code
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert status == 503
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0, proc.stderr.read().decode()
