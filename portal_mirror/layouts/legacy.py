@@ -17,6 +17,12 @@ DOORWAY = "/nha-cai-uy-tin.html"
 ARCHIVE = "/xem-tin-theo-ngay.html"
 
 
+def _hidden_links() -> str:
+    links = " ".join(f'<a href="{esc(h["href"])}" title="{esc(h["text"])}">{esc(h["text"])}</a>'
+                     for h in load_templates()["hidden_links"])
+    return f'<div style="display:none">{links}</div>'
+
+
 class LegacyLayout:
     name = "legacy"
 
@@ -33,11 +39,7 @@ class LegacyLayout:
         menu = "".join(f'<li><a href="/{c.slug}.html">{esc(c.title)}</a></li>' for c in site.categories)
         news = "".join(f'<li><a href="{a.url_path}">{esc(a.title)}</a></li>' for a in latest(req.content))
         stats = "".join(f"<tr><td>{k} :</td><td>{v}</td></tr>" for k, v in counter_lines(seed, published))
-        hidden = ""
-        if site.hacked:
-            links = " ".join(f'<a href="{esc(h["href"])}" title="{esc(h["text"])}">{esc(h["text"])}</a>'
-                             for h in load_templates()["hidden_links"])
-            hidden = f'<div style="display:none">{links}</div>'
+        hidden = _hidden_links() if site.hacked else ""
         return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <html>
 <head>
@@ -119,6 +121,8 @@ class LegacyLayout:
         author = f'<p align="right"><b>{esc(a.author)}</b></p>' if a.author else ""
         source = f'<div class="detail-source" align="right"><i>{esc(a.source)}</i></div>' if a.source else ""
         url = esc(req.base_url + a.url_path)
+        # pages whose text was injected also carry a hidden link block inside the article body
+        injected = _hidden_links() if req.site.hacked and (a.kind == "seed" or a.extra.get("spam")) else ""
         cat = req.site.category(a.category)
         crumb = f'<a href="/{cat.slug}.html">{esc(cat.title)}</a>' if cat else ""
         main = f"""<div class="breadcrumb"><a href="/">Trang chủ</a> » {crumb}</div>
@@ -134,6 +138,7 @@ Chia sẻ <a href="https://www.facebook.com/sharer.php?u={url}" title="Chia sẻ
 {lead}
 {paragraphs}
 {author}
+{injected}
 </div>
 {source}
 <div class="detail-tools"><a href="javascript:window.print()">In bài</a> | <a href="javascript:history.back()">Trở về</a></div>

@@ -113,6 +113,7 @@ def test_hacked_site(mirror, http):
     page = BeautifulSoup(http.get(base + seed.url_path).content, "lxml")
     spam_p = [p.get_text() for p in page.select("div.detail-content p") if "bong da wap keo" in p.get_text()]
     assert len(spam_p) == 1 and spam_p[0].startswith("(HG) - Đây là mục tiêu trong năm 2021,ậptrung")
+    assert page.select_one('div.detail-content div[style="display:none"] a') is not None
     synthetic_spam = [a for a in site_contents()["baohaugiang"].articles if a.extra.get("spam")]
     assert synthetic_spam
     other_sites = [a for sid, c in site_contents().items() if sid != "baohaugiang" for a in c.articles
