@@ -48,6 +48,7 @@ class Engine:
         self.lex = lex or load_lexicon()
         self.rules = rules if rules is not None else load_rules()
         self.reader = NumberReader(self.lex)
+        self.by_code = {r.code: r for r in self.rules}
         keywords = sorted({k for r in self.rules for k in r.keywords}, key=len, reverse=True)
         self.keyword_re = re.compile("|".join(re.escape(k) for k in keywords))
         # a keyword found inside a longer one ("thuê bao" in "thuê bao điện thoại") must count too
@@ -93,8 +94,11 @@ class Engine:
                 if score is not None and (best is None or score > best[0]):
                     best = (score, rule)
             if best is None:
-                continue
-            rule = best[1]
+                rule = self._share_of(out, q, s)
+                if rule is None:
+                    continue
+            else:
+                rule = best[1]
             if doc.blocked(q):
                 continue
             if scopes is None:
@@ -113,6 +117,22 @@ class Engine:
             if d is not None:
                 out.append(d)
         return out
+
+    def _share_of(self, earlier: list[RawMention], q: Quantity, s: Sentence) -> Rule | None:
+        """"2.034/2.076 thôn có sóng di động, đạt 97,98%": a percent equal to the ratio of the
+        fraction just before it is that fraction's share indicator (rule field share_indicator)."""
+        if q.kind != "percent":
+            return None
+        for m in reversed(earlier):
+            if m.q.end > q.start or m.denominator is None or not m.rule.share_indicator:
+                continue
+            if any(m.q.end <= b < q.start for b in s.clause_bounds):
+                return None
+            share = self.by_code.get(m.rule.share_indicator)
+            if share is not None and abs(100 * m.value / m.denominator - q.value) <= 1.0:
+                return share
+            return None
+        return None
 
     def _match(self, rule: Rule, low: str, s: Sentence, q: Quantity) -> float | None:
         if q.kind not in rule.shapes:
@@ -212,9 +232,16 @@ class Engine:
 
     # ------------------------------------------------------------------ targets
     def _is_target(self, low: str, s: Sentence, q: Quantity) -> bool:
+        """A target cue before the figure in its clause, or one opening the sentence
+        ("Phấn đấu năm 2025: 100% xã ...; 80% hộ ...")."""
+        clause_start = s.start
+        for b in s.clause_bounds:
+            if b < q.start:
+                clause_start = b
         last = None
         for m in self.lex.target_cues.finditer(low, s.start, q.start):
-            last = m
+            if m.start() >= clause_start or m.start() - s.start <= 15:
+                last = m
         if last is None:
             return False
         if self.lex.achieved_cues.search(low, last.end(), q.qstart):
@@ -269,7 +296,9 @@ class Engine:
         in_sentence = doc.marks(si)
         published = doc.published
         if target:
-            years = [m.year for m in in_sentence if m.kind in ("explicit", "date") and m.year and not m.comparison]
+            heading = doc.target_heading(si)
+            scope = in_sentence + (doc.marks(heading) if heading is not None else [])
+            years = [m.year for m in scope if m.kind in ("explicit", "date") and m.year and not m.comparison]
             if years:
                 return max(years), "explicit"
             if any(m.kind == "next" for m in in_sentence):
@@ -428,7 +457,10 @@ class _Doc:
         return None
 
     def in_target_block(self, si: int) -> bool:
-        """A bullet list under a line such as "Mục tiêu đến năm 2025:"."""
+        return self.target_heading(si) is not None
+
+    def target_heading(self, si: int) -> int | None:
+        """The sentence heading a bullet list of goals ("Mục tiêu đến năm 2025:"), if any."""
         s = self.sentences[si]
         j = si - 1
         while j >= 0 and self.sentences[j].line_index == s.line_index:
@@ -438,11 +470,11 @@ class _Doc:
             prev = self.sentences[j]
             text = self.low[prev.start:prev.end]
             if text.rstrip().endswith(":"):
-                return bool(self.lex.target_cues.search(text))
+                return j if self.lex.target_cues.search(text) else None
             if not (bullet and _BULLET.match(self.low, prev.line_start)):
-                return False
+                return None
             j -= 1
-        return False
+        return None
 
     def blocked(self, q: Quantity) -> bool:
         """Page furniture: visitor counters, contact footers, phone numbers, links."""

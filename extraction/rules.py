@@ -188,6 +188,7 @@ class Rule:
     priority: float
     examples: list[dict] = field(default_factory=list)
     path: str = ""
+    share_indicator: str | None = None  # the percent indicator of which this fraction is the x/y
 
     def value_ok(self, value: float, integral: bool) -> bool:
         lo, hi = self.value_range
@@ -247,6 +248,7 @@ def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
         priority=float(data.get("priority", 0)),
         examples=list(data.get("examples") or []),
         path=str(path),
+        share_indicator=data.get("share_indicator"),
     )
 
 
@@ -261,5 +263,8 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
     codes = [r.code for r in rules]
     if len(set(codes)) != len(codes):
         raise RuleError("duplicate indicator codes in rule files")
+    for r in rules:
+        if r.share_indicator and r.share_indicator not in codes:
+            raise RuleError(f"{Path(r.path).name}: share_indicator {r.share_indicator!r} has no rule file")
     log.debug("loaded %d indicator rules from %s", len(rules), rules_dir)
     return tuple(rules)

@@ -185,3 +185,19 @@ def test_central_city_is_a_province():
     got = figures("Thành phố Đà Nẵng có 1.900 trạm BTS.", province="Đà Nẵng")
     assert got == [("bts_stations", 1900)]
     assert figures("TP. Hồ Chí Minh có 9.000 trạm BTS.", province="Đà Nẵng") == []
+
+
+def test_target_cue_reaches_only_its_clause_unless_it_opens_the_sentence():
+    got = [(m.value, m.target) for m in extract(
+        "Sở đã triển khai các nhiệm vụ theo kế hoạch đề ra; toàn tỉnh có 1.500 trạm BTS.", published=JUNE_2024)]
+    assert got == [(1500, False)]
+    got = [(m.value, m.target) for m in extract(
+        "Phấn đấu đến năm 2025: 100% xã có cáp quang; 80% hộ gia đình có Internet cáp quang.", published=JUNE_2024)]
+    assert got == [(100, True), (80, True)]
+
+
+def test_bullets_under_a_target_heading_are_targets():
+    text = "Mục tiêu đến năm 2025:\n- 100% xã có cáp quang.\n- Tỷ lệ hồ sơ trực tuyến đạt 80%.\nKết quả năm 2023\nToàn tỉnh có 1.500 trạm BTS."
+    got = [(m.indicator, m.target, m.year) for m in extract(text, published=JUNE_2024)]
+    assert got == [("fiber_commune_pct", True, 2025), ("online_application_rate_pct", True, 2025),
+                   ("bts_stations", False, 2023)]
