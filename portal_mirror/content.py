@@ -5,7 +5,7 @@ Built lazily (a few milliseconds) and cached per `per_site` override; nothing is
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
@@ -176,21 +176,19 @@ def _build_site(cfg: MirrorConfig, site: SiteDef, per_site: int | None) -> SiteC
 
 
 @lru_cache(maxsize=8)
-def site_contents(per_site: int | None = None, config_path: str | None = None) -> dict[str, SiteContent]:
-    cfg = load_config(config_path)
+def site_contents(per_site: int | None = None, sites_file: str | None = None) -> dict[str, SiteContent]:
+    cfg = load_config(sites_file)
     return {s.id: _build_site(cfg, s, per_site) for s in cfg.sites}
 
 
-def catalog(per_site: int | None = None, base_urls: dict[str, str] | None = None) -> list[MirrorArticle]:
-    """Every article the mirror serves (fault items excluded), oldest first by site order."""
-    cfg = load_config()
+def catalog(per_site: int | None = None, base_urls: dict[str, str] | None = None,
+            sites_file: str | None = None) -> list[MirrorArticle]:
+    """Every article the mirror serves (fault items excluded): sites in table order, oldest first."""
+    cfg = load_config(sites_file)
     out: list[MirrorArticle] = []
-    for site_id, content in site_contents(per_site).items():
+    for site_id, content in site_contents(per_site, sites_file).items():
         base = (base_urls or {}).get(site_id)
         layout = cfg.site(site_id).layout
         out.extend(a.public(layout, base) for a in reversed(content.real_articles()))
     return out
 
-
-def with_urls(articles: list[MirrorArticle], base_urls: dict[str, str]) -> list[MirrorArticle]:
-    return [replace(a, url=base_urls[a.site_id].rstrip("/") + a.url_path) for a in articles]

@@ -268,6 +268,7 @@ class MirrorServer:
         self.base_port = int(base_port)
         self.log_path = Path(log_path) if log_path else None
         self.per_site = per_site
+        self.sites_file = sites_file
         self._config = load_config(sites_file)
         unknown = set(site_ids or ()) - {s.id for s in self._config.sites}
         if unknown:
@@ -391,7 +392,8 @@ class MirrorServer:
     def catalog(self) -> list[MirrorArticle]:
         """Articles of the served sites, with their URLs."""
         sites = self.sites
-        return [a for a in catalog(self.per_site, base_urls=sites) if a.site_id in sites]
+        return [a for a in catalog(self.per_site, base_urls=sites, sites_file=self.sites_file)
+                if a.site_id in sites]
 
     def fixed_faults(self) -> list[dict]:
         out = []

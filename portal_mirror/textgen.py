@@ -62,7 +62,8 @@ def _period(published: datetime) -> tuple[str, int, int]:
 
 def figures(province: str, ref_year: int, rng: random.Random) -> dict[str, str]:
     """Formatted figures of a province for a reference year."""
-    p = load_templates()["provinces"][province]
+    provinces = load_templates()["provinces"]
+    p = provinces.get(province, provinces["_default"])
     t = max(0, ref_year - 2018)
     noise = lambda spread: rng.uniform(-spread, spread)  # noqa: E731
     bts = int(p["bts"] + p["bts_growth"] * t + noise(p["bts_growth"] / 3))
@@ -117,6 +118,10 @@ class GeneratedText:
     source: str | None
 
 
+def _for(table: dict, province: str):
+    return table.get(province, table["_default"])
+
+
 def _date_phrase(published: datetime, rng: random.Random) -> str:
     d = published
     part = "Sáng" if d.hour < 12 else "Chiều"
@@ -138,8 +143,8 @@ def generate(site_id: str, province: str, published: datetime, seed: str,
         "next_year": str(next_year), "period": period,
         "dept": "Sở Khoa học và Công nghệ" if sokhcn else "Sở Thông tin và Truyền thông",
         "dept_short": "Sở KH&CN" if sokhcn else "Sở TT&TT",
-        "person": rng.choice(tpl["people"][province]),
-        "locality": rng.choice(tpl["localities"][province]),
+        "person": rng.choice(_for(tpl["people"], province)),
+        "locality": rng.choice(_for(tpl["localities"], province)),
         "date_phrase": _date_phrase(published, rng),
         "event_noun": rng.choice(tpl["event_nouns"]),
         "ordinal": _roman(rng.randint(5, 19)),
@@ -163,7 +168,7 @@ def generate(site_id: str, province: str, published: datetime, seed: str,
             picked = rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 2])))
             paragraphs.append(" ".join(fill(s) for s in picked))
     for f in fillers:
-        values["locality"] = rng.choice(tpl["localities"][province])
+        values["locality"] = rng.choice(_for(tpl["localities"], province))
         at = rng.randint(0, len(paragraphs))
         paragraphs.insert(at, fill(f))
     paragraphs.append(fill(rng.choice(kind["closings"])))

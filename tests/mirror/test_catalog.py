@@ -113,3 +113,25 @@ def test_published_dates_stay_in_each_sites_active_range():
         for a in c.articles:
             assert c.site.active_from <= a.published.date() <= c.site.active_until, (c.site.id, a.title)
             assert isinstance(a.published, datetime)
+
+
+def test_adding_a_site_is_a_table_entry(tmp_path):
+    """A new portal in a site table is served with its layout and listed in the catalog."""
+    import requests as _requests
+
+    from portal_mirror import MirrorServer
+
+    data = yaml.safe_load(SITES_FILE.read_text(encoding="utf-8"))
+    data["sites"].append({
+        "id": "vinhlong_stttt", "layout": "sharepoint", "province": "Vĩnh Long",
+        "live_base_url": "https://stttt.vinhlong.gov.vn", "synthetic": 12,
+        "active_from": "2019-01-01", "active_until": "2024-12-31",
+        "categories": [{"slug": "TinTuc", "title": "Tin tức"}]})
+    table = tmp_path / "sites.yaml"
+    table.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with MirrorServer(sites_file=str(table), site_ids=["vinhlong_stttt"]) as m:
+        arts = m.catalog()
+        assert len(arts) == 12 and {a.province for a in arts} == {"Vĩnh Long"}
+        r = _requests.get(m.base_url("vinhlong_stttt") + "/Pages/ChuyenMuc/PhanTrang/TinTuc/2/Default.aspx")
+        assert r.status_code == 200 and "news-item" in r.text
+        assert _requests.get(arts[0].url).status_code == 200

@@ -50,8 +50,6 @@ def test_robots_txt_per_site(mirror, http):
         robots = Protego.parse(http.get(mirror.base_url(f["site_id"]) + "/robots.txt").text)
         allowed = robots.can_fetch(f["url"], "vnict-bot")
         assert allowed == (f["kind"] != "robots_disallowed"), f
-    for a in mirror.catalog():
-        pass
     sample = mirror.catalog()[::17]
     for a in sample:
         robots = Protego.parse(http.get(mirror.base_url(a.site_id) + "/robots.txt").text)

@@ -14,7 +14,6 @@ from portal_mirror.config import TZ, load_config
 from portal_mirror.content import site_contents
 
 MAX_PAGES = 200
-VN_LONG = re.compile(r"^Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|^Chủ Nhật")
 
 
 def soup_of(resp) -> BeautifulSoup:
