@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from portal_mirror import MirrorServer  # noqa: E402
+from portal_mirror import FaultPlan, MirrorServer  # noqa: E402
 
 from scrapers.crawl import MemoryPageStore, crawl_portal  # noqa: E402
 from scrapers.fetch import Fetcher  # noqa: E402
@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=100, help="synthetic articles per site")
     ap.add_argument("--rps", type=float, default=4.0, help="requests/s per host (0 = registry values)")
     ap.add_argument("--portals", default=DEFAULT_PORTALS)
+    ap.add_argument("--failure-rate", type=float, default=0.0,
+                    help="mirror faults (500/503/timeout/reset) on this share of requests; retries then count "
+                         "as requests in the bound, backoff sleeps do not")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -44,13 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     portal_ids = [p.strip() for p in args.portals.split(",") if p.strip()]
     start, end = datetime(2018, 1, 1, tzinfo=VN_TZ), datetime(2026, 1, 1, tzinfo=VN_TZ)
 
-    with MirrorServer(per_site=args.articles) as mirror:
+    faults = (FaultPlan(failure_rate=args.failure_rate, hang_seconds=3.0, seed=1)
+              if args.failure_rate > 0 else None)
+    with MirrorServer(per_site=args.articles, faults=faults) as mirror:
         registry = load_registry(base_url_overrides=mirror.sites)
         portals = [registry.get(pid) for pid in portal_ids]
         override = {"requests_per_second": args.rps} if args.rps > 0 else None
         store = MemoryPageStore()
         reports = {}
-        with Fetcher(allow_private=True, policy_override=override) as fetcher:
+        if faults:
+            override = {**(override or {}), "read_timeout": 1.0}
+        with Fetcher(allow_private=True, policy_override=override, backoff_initial=0.25, backoff_max=2.0,
+                     backoff_jitter=0.25) as fetcher:
             def run(portal):
                 reports[portal.id] = crawl_portal(portal, start, end, fetcher, store, run_id="bench")
 
@@ -66,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     hosts = {p.id: p.host for p in portals}
     total_requests = sum(int(stats[h]["requests"]) for h in hosts.values() if h in stats)
     print(f"crawl benchmark: {len(portals)} portals x {args.articles} synthetic articles, "
-          f"rate {'registry' if not override else f'{args.rps:g} req/s'} per host, interval 2018..2025")
+          f"rate {f'{args.rps:g} req/s' if args.rps > 0 else 'registry'} per host, interval 2018..2025"
+          + (f", {args.failure_rate:.0%} faults" if faults else ""))
     print(f"{'portal':20} {'requests':>8} {'interval':>8} {'bound s':>8} {'found':>6} {'stored':>6} "
           f"{'failed':>6} {'robots':>6}")
     bound = 0.0

@@ -242,3 +242,13 @@ def test_header_charset_wins_and_detection_is_the_fallback(make_server):
         h, d = f.fetch(srv.url + "/h"), f.fetch(srv.url + "/d")
     assert h.encoding == "utf-8" and text in h.text
     assert d.encoding == "utf-8" and text in d.text
+
+
+def test_decode_body_of_a_stored_page_uses_its_recorded_encoding_or_detects():
+    from scrapers.fetch import decode_body
+    text = "Tỷ lệ thôn, bản có sóng di động đạt 98,5%"
+    html = f'<html><head><meta charset="windows-1258"></head><body><p>{text}</p></body></html>'
+    body = to_cp1258(html)
+    assert text in decode_body(body, {"content-type": "text/html"}, "cp1258")
+    assert text in decode_body(body, {"content-type": "text/html"})  # meta tag found again
+    assert text in decode_body(html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}, None)
