@@ -97,8 +97,7 @@ def crawl(portal_id: str, start: datetime, end: datetime, dsn: str, run_id: str 
 
 def parse(page_ids: list[int], dsn: str, settings: Settings | None = None) -> dict:
     """Parse stored article pages into staging.articles; copies of a story fold into the original."""
-    from scrapers.fetch import decode_body
-    from scrapers.parsing import PARSER_VERSION, near_duplicate, parse_article
+    from scrapers.parsing import PARSER_VERSION, near_duplicate, parse_page
     from warehouse.articles import ArticleRow, ArticleStore
     from warehouse.pages import PostgresPageStore
 
@@ -113,8 +112,8 @@ def parse(page_ids: list[int], dsn: str, settings: Settings | None = None) -> di
         for page in pages.load_pages(page_ids):
             portal = registry.get(page.portal_id)
             try:
-                html = decode_body(page.body, page.headers, page.encoding)
-                parsed = parse_article(html, page.final_url, portal.parse_config, portal.province)
+                parsed = parse_page(page.body, page.final_url, portal.parse_config, portal.province,
+                                    headers=page.headers, encoding=page.encoding)
             except Exception as exc:  # a broken page is logged and skipped; its bytes stay in raw.pages
                 log.warning("could not parse page %s (%s): %s", page.page_id, page.url, exc)
                 outcomes["failed"] += 1

@@ -40,7 +40,7 @@ class PostgresPageStore:
         self.close()
 
     def validators(self, url: str):
-        from scrapers.crawl import StoredValidators
+        from scrapers.fetch import StoredValidators
 
         with self._lock:
             row = self._conn.execute(
