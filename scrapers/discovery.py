@@ -126,10 +126,12 @@ class Discoverer:
     def __init__(self, portal: Portal, fetcher: Fetcher, on_fetch: FetchHook | None = None):
         self.portal = portal
         self.fetcher = fetcher
+        fetcher.register(portal.base_url, portal.host_policy())
         self.on_fetch = on_fetch
         self.stats = DiscoveryStats()
         self._cache: dict[tuple, _Page] = {}
         self._ok_pages = 0
+        self._listing_urls = {normalise_url(l.url) for l in portal.listings}
 
     # -- public
     def discover(self, start: datetime, end: datetime) -> Iterator[DiscoveredArticle]:
@@ -201,7 +203,8 @@ class Discoverer:
             if not self._on_portal(parts.netloc):
                 self.stats.offsite_links += 1
                 continue
-            if rules.generic and not self._looks_like_article(a, parts.path, url, page_url):
+            if rules.generic and (url in self._listing_urls
+                                  or not self._looks_like_article(a, parts.path, url, page_url)):
                 continue
             if url in seen:
                 continue
@@ -342,7 +345,7 @@ class Discoverer:
             n += 1
             if not page.ok:  # recorded in stats.failed_pages; later pages may still be readable
                 failures_in_row += 1
-                if failures_in_row >= 3:
+                if not readable or failures_in_row >= 3:
                     break
                 continue
             readable, failures_in_row = True, 0
@@ -354,8 +357,8 @@ class Discoverer:
             dated = page.dated
             if dated and max(dated) < start:
                 break
-            if len(page.items) < page_size:  # a short page after full ones is the last page
-                break
+            if len(page.items) < page_size and not self.portal.links.generic:
+                break  # a short page after full ones is the last page
             page_size = max(page_size, len(page.items))
         return readable
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import tracemalloc
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from portal_mirror import FaultPlan, MirrorServer  # noqa: E402
 from scrapers.crawl import MemoryPageStore, crawl_portal  # noqa: E402
 from scrapers.discovery import discover, normalise_url  # noqa: E402
 from scrapers.fetch import Fetcher, HostPolicy  # noqa: E402
-from scrapers.registry import VN_TZ, load_registry  # noqa: E402
+from scrapers.registry import VN_TZ, LinkRules, load_registry  # noqa: E402
 
 SITES = ["hagiang_stttt", "hagiang_portal", "dongthap_stttt", "cantho_sokhcn", "baohaugiang",
          "tuyenquang_stttt", "tuyenquang_portal"]
@@ -71,6 +72,15 @@ def test_discovery_returns_exactly_the_mirror_articles_in_the_interval(mirror, r
     assert got == expected_urls(mirror, site_id, start, end)
     assert len(found) == len(got)
     assert all(a.listed_published is None or start <= a.listed_published < end for a in found)
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_portal_without_selectors_falls_back_to_generic_link_discovery(mirror, registry, site_id):
+    portal = replace(registry.get(site_id), links=LinkRules(), discovery=("listing",))
+    start, end = day(2018, 1, 1), day(2026, 1, 1)
+    with fast_fetcher() as f:
+        found = discover(portal, start, end, f)
+    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, site_id, start, end)
 
 
 @pytest.mark.parametrize("site_id", ["baohaugiang", "tuyenquang_portal"])
