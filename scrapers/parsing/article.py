@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.html
 from lxml import etree
 
 from scrapers.parsing import dom
@@ -193,7 +194,9 @@ def _doorway_target(doc, url: str) -> str | None:
             if m:
                 targets.append(m.group(1).strip())
     for el in doc.iter("script"):
-        m = _JS_LOCATION.search(el.text or "")
+        if not el.text or "location" not in el.text:
+            continue
+        m = _JS_LOCATION.search(el.text)
         if m:
             targets.append(m.group(1) or m.group(2))
     for target in targets:
@@ -220,42 +223,33 @@ def _attrs(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
-_COUNTER_WORD = re.compile(r"counter|thong[-_]?ke|statistic|visitor")
-_ATTR_VALUE_BEFORE = re.compile(r"""(?:class|id)\s*=\s*["']?([^"'<>=]*)$""")
-_BY_ATTR_VALUE = etree.XPath("//*[@class = $v or @id = $v]")
-_COUNTER_TEXT = etree.XPath("//text()[contains(., 'truy cập') or contains(., 'Thống kê')]")
+_COUNTER_MARKERS = ("counter", "thongke", "thong-ke", "thong_ke", "statistic", "visitor", "thống kê truy cập",
+                    "lượt truy cập")
+_COUNTER_SNIPPET = 3000
 
 
-def _counter_attr_values(lowered_html: str) -> list[str]:
-    """class/id values of the page that name a visitor counter, found in the source text."""
-    values = []
-    for m in _COUNTER_WORD.finditer(lowered_html):
-        before = _ATTR_VALUE_BEFORE.search(lowered_html, max(0, m.start() - 120), m.start())
-        if before is None:
-            continue
-        end = m.end()
-        while end < len(lowered_html) and lowered_html[end] not in "\"' >":
-            end += 1
-        values.append(before.group(1) + lowered_html[m.start():end])
-    return list(dict.fromkeys(values))
+def _page_counters(html: str, lowered: str) -> list[str]:
+    """Visitor-counter lines anywhere on the page (sidebar boxes included).
 
-
-def _page_counters(doc, html: str) -> list[str]:
-    """Visitor-counter lines anywhere on the page (sidebar boxes included)."""
+    Found from the page source (a class/id or heading naming a counter), reading only the markup that
+    follows each mention: scanning the whole tree for them costs more than the rest of the parse."""
     r = rules()
-    lowered = html.lower()
-    boxes = []
-    for value in _counter_attr_values(lowered):
-        start = lowered.find(value)
-        boxes.extend(_BY_ATTR_VALUE(doc, v=html[start:start + len(value)]))
-    if not boxes and ("thống kê" in lowered or "truy cập" in lowered):
-        for text in _COUNTER_TEXT(doc):
-            el = text.getparent()
-            if el is not None and r.counter_heading.match(clean_inline(str(text))):
-                boxes.append(el.getparent() if el.getparent() is not None else el)
+    source = html if len(html) == len(lowered) else lowered
+    starts = []
+    for marker in _COUNTER_MARKERS:
+        pos = lowered.find(marker)
+        while pos != -1 and len(starts) < 20:
+            tag_start = lowered.rfind("<", 0, pos)
+            if tag_start != -1 and not any(s <= tag_start < s + _COUNTER_SNIPPET for s in starts):
+                starts.append(tag_start)
+            pos = lowered.find(marker, pos + len(marker))
     lines: list[str] = []
-    for box in boxes:
-        cells = dom.paragraphs(box)
+    for start in starts:
+        try:
+            fragment = lxml.html.fragment_fromstring(source[start:start + _COUNTER_SNIPPET], create_parent="div")
+        except (etree.ParserError, ValueError):
+            continue
+        cells = dom.paragraphs(fragment)
         for i, line in enumerate(cells):
             if i + 1 < len(cells) and re.fullmatch(r"[\d.,]+", cells[i + 1]) and not line[-1:].isdigit():
                 line = f"{line} {cells[i + 1]}"  # label and number in separate table cells
@@ -305,8 +299,11 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
     canonical = _canonical(doc, meta, url)
     doorway = _doorway_target(doc, url)
 
-    page_counters = _page_counters(doc, html)
-    hidden = dom.remove_hidden(doc) if dom.may_hide(html) else []
+    lowered = html.lower()
+    page_counters = _page_counters(html, lowered)
+    may_hide = ("none" in lowered and "display" in lowered) or "visibility" in lowered or "aria-hidden" in lowered \
+        or " hidden>" in lowered or " hidden " in lowered
+    hidden = dom.remove_hidden(doc) if may_hide else []
     for xpath in config.xpath("remove"):
         for el in xpath(doc):
             dom.drop(el)

@@ -20,7 +20,6 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _local = threading.local()
 _MAYBE_HIDDEN = etree.XPath("descendant-or-self::*[@style or @hidden or @aria-hidden]")
-_HIDING_MARKUP = re.compile(r"none|hidden|NONE|HIDDEN|None|Hidden")
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -65,11 +64,6 @@ def drop(el) -> None:
 class HiddenBlock:
     text: str
     links: list[dict]
-
-
-def may_hide(html: str) -> bool:
-    """Cheap test on the page source before looking for hidden elements in the tree."""
-    return _HIDING_MARKUP.search(html) is not None
 
 
 def remove_hidden(root) -> list[HiddenBlock]:
