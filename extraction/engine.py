@@ -157,7 +157,8 @@ class Engine:
                 if not m:
                     continue
                 score += len(m.group("cue")) + 1
-            if p.context_require is not None and not _context_ok(p.context_require, p.context_against, low, s, q):
+            if p.context_require is not None and not _context_ok(p.context_require, p.context_against, low, s, q,
+                                                                 p.context_clause):
                 continue
             if best is None or score > best:
                 best = score
@@ -352,14 +353,22 @@ class Engine:
             return None
         return RawMention(m.rule, q, prior, None, m.qualifier, False, int(dm.group(3)), "explicit", s)
 
-def _context_ok(require, against, low: str, s: Sentence, q: Quantity) -> bool:
-    """The sentence mentions `require`, and nearer to the figure than any `against` mention."""
-    req = [m.start() for m in require.finditer(low, s.start, s.end)]
+def _context_ok(require, against, low: str, s: Sentence, q: Quantity, clause: bool = False) -> bool:
+    """The figure's sentence (or clause) mentions `require`, nearer to the figure than any `against`."""
+    start, end = s.start, s.end
+    if clause:
+        for b in s.clause_bounds:
+            if b < q.start:
+                start = b
+            else:
+                end = b
+                break
+    req = [m.start() for m in require.finditer(low, start, end)]
     if not req:
         return False
     if against is None:
         return True
-    other = [m.start() for m in against.finditer(low, s.start, s.end)]
+    other = [m.start() for m in against.finditer(low, start, end)]
     return not other or min(abs(x - q.start) for x in req) <= min(abs(x - q.start) for x in other)
 
 

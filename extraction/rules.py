@@ -166,6 +166,7 @@ class Pattern:
     source: str
     context_require: re.Pattern | None = None
     context_against: re.Pattern | None = None
+    context_clause: bool = False  # look for the context in the figure's clause only, not its sentence
 
 
 @dataclass
@@ -228,7 +229,8 @@ def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
         patterns.append(Pattern(
             before, after, pshapes, f"{p.get('before', '')} | {p.get('after', '')}",
             _compile(lex.expand(pctx["require"], pw), f"{pw}: context") if pctx.get("require") else None,
-            _compile(lex.expand(pctx["against"], pw), f"{pw}: context") if pctx.get("against") else None))
+            _compile(lex.expand(pctx["against"], pw), f"{pw}: context") if pctx.get("against") else None,
+            pctx.get("within", "sentence") == "clause"))
     ex = data.get("exclude") or {}
     ctx = data.get("context") or {}
     rng = data.get("value_range") or DEFAULT_RANGE[unit]
