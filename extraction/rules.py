@@ -139,7 +139,7 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         date_before=_compile(r"(?<!\w)(?:ngày|sáng|chiều|tối|trưa|đêm|hôm|lúc|vào|mùng|từ|đến|hết|tới|thứ \w+|chủ nhật)\s*[,:]?\s*\Z",
                              "date_before"),
         duration_after=_compile(rf"\s*(?:{_words(d['duration_after'])})(?!\w)", "duration_after"),
-        link=rf"(?:[\s:]*(?<!\w)(?:{link_alt})(?!\w))*[\s:]*",
+        link=rf"(?:[\s:|]*(?<!\w)(?:{link_alt})(?!\w))*[\s:|]*",
         scope_words=_compile(rf"(?<!\w)(?:{_words(scope_kind)})(?!\w)", "scope"),
         scope_kind=scope_kind,
         district_named=_compile(d["scope"]["district_named"], "scope.district_named"),
