@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import queue
 import logging
 import socket
 import threading
 import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Collection, Mapping
+from typing import Any, Collection, Iterator, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -322,9 +324,8 @@ class Fetcher:
         self._hosts_lock = threading.Lock()
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
+        self._idle: queue.SimpleQueue[requests.Session] = queue.SimpleQueue()
+        self._closed = False
 
     # -- configuration
     def _apply_override(self, policy: HostPolicy) -> HostPolicy:
@@ -374,9 +375,12 @@ class Fetcher:
         }
 
     # -- sessions
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
+    @contextmanager
+    def _borrow(self) -> Iterator[requests.Session]:
+        """A session for one request: pooled, so worker threads that come and go reuse connections."""
+        try:
+            session = self._idle.get_nowait()
+        except queue.Empty:
             session = requests.Session()
             session.headers["User-Agent"] = self.user_agent
             session.headers["Accept-Encoding"] = "gzip, deflate"
@@ -384,17 +388,22 @@ class Fetcher:
             adapter = HTTPAdapter(pool_connections=16, pool_maxsize=16, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
+        try:
+            yield session
+        finally:
+            if self._closed:
+                session.close()
+            else:
+                self._idle.put(session)
 
     def close(self) -> None:
-        with self._sessions_lock:
-            for s in self._sessions:
-                s.close()
-            self._sessions.clear()
-        self._local = threading.local()
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                break
+        self._closed = False
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -424,10 +433,10 @@ class Fetcher:
         policy = host.policy
 
         def attempt() -> _Robots:
-            with host.semaphore:
+            with host.semaphore, self._borrow() as session:
                 time.sleep(host.reserve_slot())
                 try:
-                    resp = self._session().get(
+                    resp = session.get(
                         robots_url, timeout=(policy.connect_timeout, policy.read_timeout),
                         verify=policy.verify, stream=True, allow_redirects=True)
                 except requests.exceptions.SSLError as exc:
@@ -554,11 +563,11 @@ class Fetcher:
                     req_headers["If-None-Match"] = validators.etag
                 if validators.last_modified:
                     req_headers["If-Modified-Since"] = validators.last_modified
-            with host.semaphore:
+            with host.semaphore, self._borrow() as session:
                 time.sleep(host.reserve_slot())
                 t0 = time.monotonic()
                 try:
-                    resp = self._session().request(
+                    resp = session.request(
                         cur_method, current, data=cur_data, headers=req_headers, stream=True,
                         allow_redirects=False, timeout=(policy.connect_timeout, policy.read_timeout),
                         verify=policy.verify)

@@ -232,3 +232,34 @@ def test_incomplete_tls_chain_needs_the_registry_bundle(mirror, registry):
         bad = f.fetch(portal.listings[0].url)  # system CAs only: the leaf cannot be verified
     assert good.ok
     assert bad.error_kind == "tls" and "certificate" in bad.error.lower()
+
+
+def test_recent_interval_on_nukeviet_is_read_from_the_feed_alone(mirror, registry):
+    portal = registry.get("cantho_sokhcn")
+    start, end = day(2025, 1, 1), day(2026, 1, 1)
+    mirror.clear_requests()
+    with fast_fetcher() as f:
+        found = discover(portal, start, end, f)
+    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, "cantho_sokhcn", start, end) != set()
+    paths = [r["path"] for r in mirror.requests() if r["site_id"] == "cantho_sokhcn"]
+    assert sorted(paths) == ["/robots.txt", "/vi/news/rss/"]  # Crawl-delay 5: one request instead of a walk
+
+
+def test_sitemap_strategy_with_day_aligned_interval(mirror, registry):
+    portal = replace(registry.get("cantho_sokhcn"), discovery=("sitemap",))
+    start, end = day(2024, 1, 1), day(2025, 1, 1)
+    with fast_fetcher() as f:
+        found = discover(portal, start, end, f)
+    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, "cantho_sokhcn", start, end)
+
+
+def test_aspnet_later_pages_come_from_the_post_endpoint(mirror, registry):
+    portal = registry.get("hagiang_portal")
+    start, end = day(2018, 1, 1), day(2026, 1, 1)
+    mirror.clear_requests()
+    with fast_fetcher() as f:
+        found = discover(portal, start, end, f)
+    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, "hagiang_portal", start, end)
+    posts = [r for r in mirror.requests() if r["site_id"] == "hagiang_portal" and r["method"] == "POST"]
+    assert posts and all(r["path"] == "/Pages/ArticleInMenuPagination.aspx/LoadArticle" and r["status"] == 200
+                         for r in posts)
