@@ -77,6 +77,12 @@ def extract(text: str, published: _dt.date | None = None, province: str | None =
         return []
     if isinstance(published, _dt.datetime):
         published = published.date()
+    elif isinstance(published, str):
+        try:
+            published = _dt.date.fromisoformat(published[:10])
+        except ValueError:
+            log.warning("ignoring unreadable publication date %r", published)
+            published = None
     if published is not None and not isinstance(published, _dt.date):
         raise TypeError("published must be a datetime.date or None")
     prep, raw = _get_engine().run(text, published, province)

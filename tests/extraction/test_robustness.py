@@ -44,3 +44,10 @@ def test_one_megabyte_without_punctuation():
     text = ("toàn tỉnh có 939 trạm BTS " + "chữ " * 50) * 3000
     ms = extract(text)
     assert ms and all(len(m.evidence) <= 2100 for m in ms)
+
+
+def test_publication_date_as_iso_string_or_datetime():
+    text = "Toàn tỉnh có 939 trạm BTS."
+    assert extract(text, published="2022-09-01")[0].year == 2022
+    assert extract(text, published=dt.datetime(2022, 9, 1, 8, 30))[0].year == 2022
+    assert extract(text, published="not a date")[0].year is None
