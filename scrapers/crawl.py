@@ -80,8 +80,10 @@ class _Crawl:
     def on_listing(self, kind: str, url: str, result: FetchResult) -> None:
         """Keep every listing/feed response as fetched and log every request."""
         if result.ok:
+            before = self.store.validators(result.url)
             page_id = self.store.save_page(self.portal.id, "feed" if kind == "feed" else "listing", result)
-            self.log_fetch(url, "stored", result, page_id)
+            unchanged = before is not None and before.page_id == page_id
+            self.log_fetch(url, "not_modified" if unchanged else "stored", result, page_id)
         else:
             self.log_fetch(url, "disallowed" if result.error_kind == "disallowed" else "error", result)
 
