@@ -321,6 +321,8 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
         published_at, published_raw = _find_published(doc, meta, config, None)
         dom.remove_noise(doc.body if doc.find("body") is not None else doc)
         container = dom.main_container(doc)
+        if container is None and doc.find("body") is not None:
+            container = doc.find("body")  # too little text to score: take what there is
         bodies = [container] if container is not None else []
         if published_at is None and published_raw is None:
             published_at, published_raw = _find_published(doc, meta, config, container)

@@ -22,20 +22,28 @@ _local = threading.local()
 _MAYBE_HIDDEN = etree.XPath("descendant-or-self::*[@style or @hidden or @aria-hidden]")
 
 
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+
+
 def _parser() -> lxml.html.HTMLParser:
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+        parser = _local.parser = lxml.html.HTMLParser(
+            encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
     return parser
 
 
 def load(html: str) -> lxml.html.HtmlElement:
-    """Parse a whole page; an empty or unparseable page gives an empty <html> rather than an error."""
+    """Parse a whole page; an empty or unparseable page gives an empty <html> rather than an error.
+
+    The text is handed to lxml as UTF-8 bytes without control characters: no HTML may hold them,
+    and lxml accepts them from the parser but refuses them in any later edit of the tree."""
     html = _XML_DECL.sub("", html, count=1)
-    if html.strip():
+    data = html.encode("utf-8", errors="replace").translate(None, _CONTROL_BYTES)
+    if data.strip():
         try:
-            return lxml.html.document_fromstring(html, parser=_parser())
-        except (etree.ParserError, ValueError):
+            return lxml.html.document_fromstring(data, parser=_parser())
+        except etree.ParserError:
             pass
     return lxml.html.document_fromstring("<html><body></body></html>")
 
@@ -111,7 +119,9 @@ def remove_noise(root, keep=()) -> list[tuple[str, object]]:
 
 
 def paragraphs(root) -> list[str]:
-    """Visible text of ``root`` as paragraphs: block elements and <br> end a paragraph."""
+    """Visible text of ``root`` as paragraphs: block elements and <br> end a paragraph.
+
+    Iterative (lxml's iterwalk), so a pathologically deep page cannot exhaust the Python stack."""
     out: list[str] = []
     buf: list[str] = []
 
@@ -122,23 +132,22 @@ def paragraphs(root) -> list[str]:
             if line:
                 out.append(line)
 
-    def walk(el) -> None:
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
         tag = el.tag
-        if not isinstance(tag, str) or tag in _SKIP_TAGS:
-            return
-        block = tag in BLOCK_TAGS
-        if block:
-            flush()
-        if el.text:
-            buf.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                buf.append(child.tail)
-        if block:
-            flush()
-
-    walk(root)
+        if event == "start":
+            if not isinstance(tag, str) or tag in _SKIP_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS:
+                flush()
+            if el.text:
+                buf.append(el.text)
+        else:
+            if isinstance(tag, str) and tag in BLOCK_TAGS:
+                flush()
+            if el.tail and el is not root:
+                buf.append(el.tail)
     flush()
     return out
 

@@ -19,6 +19,7 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
+
 def repair_lost_entities(text: str) -> str:
     """Liferay exports lose the '&' of HTML entities ("ldquo;"): put the characters back."""
     if ";" not in text:

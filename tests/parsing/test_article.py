@@ -4,6 +4,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scrapers.parsing import PARSER_VERSION, ParseConfig, near_duplicate, parse_article, parse_page
 from scrapers.parsing.dates import VN_TZ
@@ -155,3 +157,35 @@ def test_record_shape():
     rec = art.to_record()
     assert rec["province_name"] == "Hà Giang" and rec["published_date"].isoformat() == "2024-06-18"
     assert len(rec["fingerprint"]) == 16 and len(rec["body_sha256"]) == 64
+
+
+def test_deeply_nested_page_keeps_its_text():
+    html = "<html><body>" + "<div>" * 1500 + "<p>" + "Nội dung bài viết, " * 30 + "</p>" + "</div>" * 1500 + "</body></html>"
+    art = parse_article(html, "http://x/", ParseConfig())
+    assert art.body_text.startswith("Nội dung bài viết,") and not art.has_flag("empty_body")
+
+
+_tags = st.sampled_from(["div", "p", "span", "td", "table", "a", "script", "h1", "br", "li", "font"])
+_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40) | st.sampled_from(
+    ["Thống kê truy cập", "Hôm nay : 965", "Nguồn: Báo Nhân Dân", "A- A A+ | Chia sẻ", "29/09/2012 | 12:00 AM",
+     "bong da wap keo", "Hà Giang", "ldquo;x", "(7/3/2018 6:29:27 PM)"])
+
+
+@st.composite
+def html_soup(draw):
+    parts = []
+    for _ in range(draw(st.integers(0, 40))):
+        tag = draw(_tags)
+        parts.append(draw(st.sampled_from([f"<{tag}>", f"</{tag}>", f'<{tag} class="share" style="display:none">'])))
+        parts.append(draw(_texts))
+    return "".join(parts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(html=html_soup(), month_first=st.booleans())
+def test_any_markup_parses_without_raising(html, month_first):
+    art = parse_article(html, "http://x/a.html", ParseConfig(month_first=month_first), "Hà Giang")
+    assert isinstance(art.body_text, str) and art.body_text == art.body_text.strip()
+    assert art.has_flag("unparseable_date") == (art.published_at is None)
+    assert art.province is not None
+    assert len(art.fingerprint) == 16
