@@ -136,19 +136,23 @@ def test_with_20_percent_faults_every_article_still_arrives(mirror, registry):
     sites = ["hagiang_stttt", "hagiang_portal", "baohaugiang", "tuyenquang_stttt"]
     start, end = day(2022, 1, 1), day(2024, 7, 1)
     mirror.set_faults(FaultPlan(failure_rate=0.2, kinds=("500", "503", "timeout", "reset"), hang_seconds=1.5,
-                                seed=11, max_consecutive=2))
+                                seed=11, max_consecutive=2, truncated=0.05, slow_body=0.05, slow_seconds=0.5))
     mirror.clear_requests()
     store = MemoryPageStore()
     with fast_fetcher(max_attempts=5) as f:
         reports = crawl_all(registry, sites, start, end, f, store)
     faults = [r for r in mirror.requests() if r.get("fault")]
     assert len(faults) > 20  # the plan really injected failures
+    assert {"500", "503", "timeout", "reset", "truncated"} <= {str(r["fault"]) for r in faults}
     for pid in sites:
         r = reports[pid]
         assert r.portal_error is None
         want = expected_urls(mirror, pid, start, end, with_faults=False)
         got = {normalise_url(a.url) for a in r.articles if a.page_id is not None}
         assert want <= got, (pid, want - got)
+        for page in store.pages.values():  # no truncated body was ever kept
+            length = {k.lower(): v for k, v in page.result.headers.items()}.get("content-length")
+            assert length is None or int(length) == len(page.result.body)
         kinds = {e for _, e in r.failures}
         assert all("cap" in e or "redirect loop" in e for e in kinds), (pid, r.failures)
 
