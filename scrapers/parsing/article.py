@@ -30,7 +30,6 @@ _DATE_META = ("article:published_time", "og:published_time", "datepublished", "p
 _DATE_CLASS = re.compile(r"date|time|ngay|publish|created|posted", re.IGNORECASE)
 _TITLE_CLASS = re.compile(r"title|tieude|tieu-de|headline", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:»]\s+")
-_COUNTER_ATTR = re.compile(r"counter|thong[-_]?ke|statistic|visitor", re.IGNORECASE)
 _LEAD_ATTR = re.compile(r"sapo|lead|summary|tomtat|tom-tat|intro|chapeau", re.IGNORECASE)
 _SOURCE_ATTR = re.compile(r"source|nguon|author|tacgia|tac-gia|signature", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
