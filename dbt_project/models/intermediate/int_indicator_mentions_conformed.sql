@@ -13,6 +13,7 @@
             {'columns': ['mention_id'], 'unique': true},
             {'columns': ['article_id']},
             {'columns': ['conformed_at']},
+            {'columns': ['source_changed_at']},
         ],
         post_hook="{{ delete_vanished_rows(ref('stg_staging__indicator_mentions')) }}",
     )
