@@ -147,7 +147,6 @@ def crawl_portal(portal: Portal, start: datetime, end: datetime, fetcher: Fetche
         log.info("%s: not active between %s and %s (active %s .. %s); nothing to crawl", portal.id, start, end,
                  portal.active_from, portal.active_until)
         return report
-    fetcher.register(portal.base_url, portal.host_policy())
     crawl = _Crawl(portal, fetcher, store, run_id, report, progress_every)
     discoverer = Discoverer(portal, fetcher, on_fetch=crawl.on_listing)
     items: list[DiscoveredArticle] = []

@@ -5,7 +5,6 @@ import threading
 from dataclasses import replace
 import tracemalloc
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import pytest
 
