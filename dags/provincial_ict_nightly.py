@@ -8,7 +8,7 @@ marts (one Airflow task per seed and model, each model's tests right after it).
 
 * **One mapped task group per portal** (`portal.crawl` = discover + fetch, `portal.parse`): a portal
   that fails or retries does not hold the others; extraction and dbt run for the portals that
-  succeeded. `all_portals_ok` fails the run when a portal failed, after the marts are built.
+  succeeded. `run_complete` fails the run when a portal or a dbt task failed, after the marts are built.
 * **Retries** with exponential backoff on every task.
 * **Backfills**: *Trigger > Backfill* (or `POST /api/v2/backfills`) over a date range; each run
   discovers only the articles published in its own interval, and reruns or overlapping runs leave
@@ -107,8 +107,9 @@ def provincial_ict_nightly():
         return log_run_summary(window["portals"], list(reports or []), extract_report, warehouse_dsn(), run_id)
 
     @task
-    def all_portals_ok(reports) -> None:
-        """Runs only when every portal task succeeded; otherwise the run ends failed, visibly."""
+    def run_complete(reports) -> None:
+        """Succeeds only when every portal and every dbt task did: a failure anywhere fails the run,
+        after the summary was logged and the marts were built for the portals that succeeded."""
 
     window = plan()
     reports = per_portal.partial(window=window).expand(portal_id=portal_ids(window))
@@ -117,7 +118,7 @@ def provincial_ict_nightly():
     extracted >> marts_wanted() >> dbt
     summary = summarize(window, reports, extracted)
     dbt >> summary
-    summary >> all_portals_ok(reports)
+    [summary, dbt] >> run_complete(reports)
 
 
 provincial_ict_nightly()

@@ -98,6 +98,11 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        # No phoning home: there is no internet here, and a lookup per task slows every task down.
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "AIRFLOW__CORE__PARALLELISM": "4",
         # One secret for every component (api-server, scheduler, task runners), kept in the state folder.
         "AIRFLOW__API_AUTH__JWT_SECRET": _state_secret(home / "jwt_secret"),

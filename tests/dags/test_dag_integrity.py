@@ -1,0 +1,107 @@
+"""Every DAG file parses quickly, without touching network, database or dbt, and is well described."""
+from __future__ import annotations
+
+import pytest
+
+from tests.dags.conftest import dag_files
+
+EXPECTED_DAGS = {"provincial_ict_nightly", "provincial_ict_reprocess", "provincial_ict_marts"}
+
+
+def _all_dags(parsed_dags) -> dict:
+    return {dag_id: dag for info in parsed_dags.values() for dag_id, dag in info["dags"].items()}
+
+
+def test_the_project_dags_are_all_there(parsed_dags):
+    assert set(_all_dags(parsed_dags)) == EXPECTED_DAGS
+
+
+@pytest.mark.parametrize("name", dag_files())
+def test_dag_file_imports_without_error_fast_and_offline(parsed_dags, name):
+    info = parsed_dags[name]
+    assert info["errors"] == {}, info["errors"]
+    assert info["dags"], f"{name} defines no DAG"
+    assert info["blocked"] == [], f"{name} reached out while parsing: {info['blocked']}"
+    assert info["seconds"] < 2.0, f"{name} took {info['seconds']:.2f} s to parse"
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
+def test_dag_has_owner_retries_tags_and_docs(parsed_dags, dag_id):
+    dag = _all_dags(parsed_dags)[dag_id]
+    assert dag["owners"] == ["data-engineering"]
+    assert dag["min_retries"] >= 1, "every task retries"
+    assert all(t["retry_exponential_backoff"] for t in dag["tasks"].values())
+    assert "vnict" in dag["tags"] and len(dag["tags"]) >= 2
+    assert dag["doc_md"].lstrip().startswith("###") and len(dag["doc_md"]) > 200
+
+
+def test_nightly_runs_at_two_in_vietnam(parsed_dags):
+    dag = _all_dags(parsed_dags)["provincial_ict_nightly"]
+    assert "0 2 * * *" in dag["timetable_summary"]
+    assert "Asia/Ho_Chi_Minh" in dag["timetable_summary"]
+
+
+def test_nightly_maps_crawl_and_parse_per_portal(parsed_dags):
+    tasks = _all_dags(parsed_dags)["provincial_ict_nightly"]["tasks"]
+    assert tasks["portal.crawl"]["mapped"] and tasks["portal.parse"]["mapped"]
+    assert tasks["portal.parse"]["upstream"] == ["portal.crawl"]
+    # downstream steps go on for the portals that succeeded
+    assert tasks["extract"]["trigger_rule"] == "all_done"
+    assert tasks["summarize"]["trigger_rule"] == "all_done"
+    # ... and the run still ends failed when a portal or a dbt task failed
+    assert tasks["run_complete"]["trigger_rule"] == "all_success"
+    assert "portal.parse" in tasks["run_complete"]["upstream"]
+    assert any(u.startswith("dbt.") for u in tasks["run_complete"]["upstream"])
+
+
+def test_nightly_renders_one_dbt_task_per_model_with_tests_after_it(parsed_dags, dbt_manifest):
+    import json
+
+    manifest = json.loads(dbt_manifest.read_text())
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
+    tasks = _all_dags(parsed_dags)["provincial_ict_nightly"]["tasks"]
+    assert models and {f"dbt.{m}.run" for m in models} <= set(tasks)
+    for seed in seeds:  # a seed with tests is a group (seed, test), one without a single task
+        assert f"dbt.{seed}.seed" in tasks or f"dbt.{seed}_seed" in tasks, seed
+    for model in models:
+        assert tasks[f"dbt.{model}.test"]["upstream"] == [f"dbt.{model}.run"]
+    # the marts wait for extraction (through the build_marts switch)
+    roots = [t for t, v in tasks.items() if t.startswith("dbt.") and not any(u.startswith("dbt.") for u in v["upstream"])]
+    assert roots and all(tasks[t]["upstream"] == ["marts_wanted"] for t in roots)
+    assert tasks["marts_wanted"]["upstream"] == ["extract"]
+
+
+def test_staging_assets_feed_the_marts_dag(parsed_dags):
+    dags = _all_dags(parsed_dags)
+    staging = {"staging.articles", "staging.indicator_mentions"}
+    assert set(dags["provincial_ict_marts"]["asset_schedule"]) == staging
+    for dag_id in ("provincial_ict_nightly", "provincial_ict_reprocess"):
+        outlets = {o for t in dags[dag_id]["tasks"].values() for o in t["outlets"]}
+        assert outlets == staging, dag_id
+    assert any(t.startswith("dbt.") and t.endswith(".run") for t in dags["provincial_ict_marts"]["tasks"])
+
+
+def test_reprocess_never_fetches(parsed_dags):
+    tasks = _all_dags(parsed_dags)["provincial_ict_reprocess"]["tasks"]
+    assert set(tasks) == {"select_pages", "parse", "extract"}
+    assert tasks["parse"]["mapped"]
+
+
+def test_the_probe_catches_a_dag_that_reaches_the_database_at_import(tmp_path, airflow_test_env):
+    from tests.dags.conftest import probe
+
+    bad = tmp_path / "bad_dag.py"
+    bad.write_text(
+        "import psycopg\n"
+        "from airflow.sdk import dag\n"
+        "try:\n"
+        "    psycopg.connect('postgresql://127.0.0.1:1/x')\n"
+        "except Exception:\n"
+        "    pass\n"
+        "@dag(dag_id='bad', schedule=None)\n"
+        "def bad():\n"
+        "    pass\n"
+        "bad()\n")
+    info = probe([str(bad)], airflow_test_env)["bad_dag.py"]
+    assert info["blocked"] and "psycopg.connect" in info["blocked"][0]
