@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrapers.discovery import discover
@@ -33,23 +34,20 @@ class Site:
         return Reply(body=f"<ul>{items}</ul>".encode())
 
 
-SITE: Site | None = None
+@pytest.fixture(scope="module")
+def listing_site():
+    s = Site()
+    yield s
+    s.server.stop()
 
 
-def site() -> Site:
-    global SITE
-    if SITE is None:
-        SITE = Site()
-    return SITE
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(gaps=st.lists(st.integers(min_value=0, max_value=60 * 24 * 40), min_size=0, max_size=150),
        per_page=st.sampled_from([5, 10, 20]),
        start_min=st.integers(min_value=0, max_value=60 * 24 * 365 * 7),
        span_min=st.integers(min_value=1, max_value=60 * 24 * 400))
-def test_seeking_walk_finds_exactly_the_interval(gaps, per_page, start_min, span_min):
-    s = site()
+def test_seeking_walk_finds_exactly_the_interval(listing_site, gaps, per_page, start_min, span_min):
+    s = listing_site
     times, t = [], ORIGIN
     for g in gaps:  # oldest first, then listed newest first
         t = t + timedelta(minutes=g)

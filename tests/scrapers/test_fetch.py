@@ -252,3 +252,26 @@ def test_decode_body_of_a_stored_page_uses_its_recorded_encoding_or_detects():
     assert text in decode_body(body, {"content-type": "text/html"}, "cp1258")
     assert text in decode_body(body, {"content-type": "text/html"})  # meta tag found again
     assert text in decode_body(html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}, None)
+
+
+def test_unreadable_robots_txt_means_nothing_is_requested_for_now(make_server):
+    srv = make_server({"/robots.txt": Reply(503, b"busy"), "*": Reply()})
+    with fast_fetcher(max_attempts=2) as f:
+        first = f.fetch(srv.url + "/a.html")
+        second = f.fetch(srv.url + "/b.html")
+    assert first.error_kind == second.error_kind == "robots_unavailable"
+    assert "robots.txt of " in first.error and "HTTP 503" in first.error
+    assert srv.paths() == ["/robots.txt", "/robots.txt"]  # retried once, then cached; pages never asked
+
+
+def test_429_is_retried_honouring_retry_after_but_other_4xx_are_not(make_server):
+    calls = {"n": 0}
+
+    def limited(h):
+        calls["n"] += 1
+        return Reply(429, b"slow down", {"Retry-After": "0"}) if calls["n"] == 1 else Reply()
+    srv = make_server({"/limited": limited, "/gone": Reply(410, b"gone"), "/forbidden": Reply(403, b"no")})
+    with fast_fetcher() as f:
+        ok, gone, forbidden = (f.fetch(srv.url + p) for p in ("/limited", "/gone", "/forbidden"))
+    assert ok.ok and ok.attempts == 2
+    assert (gone.status_code, gone.attempts, forbidden.status_code, forbidden.attempts) == (410, 1, 403, 1)
