@@ -93,7 +93,7 @@ def marts_fingerprint(dsn: str) -> dict[str, str]:
         for table in tables:
             cols = [c for (c,) in conn.execute(
                 "select column_name from information_schema.columns where table_schema = 'marts'"
-                " and table_name = %s and column_name <> 'conformed_at' order by ordinal_position", (table,))]
+                " and table_name = %s and column_name not in ('conformed_at', 'resolved_at') order by ordinal_position", (table,))]
             row_expr = "concat_ws('|', " + ", ".join(f"{c}::text" for c in cols) + ")"
             out[table] = conn.execute(
                 f"select count(*) || ':' || md5(string_agg(md5({row_expr}), '' order by md5({row_expr})))"

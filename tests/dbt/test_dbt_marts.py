@@ -85,7 +85,7 @@ def snapshot(dsn):
                 "select table_name from information_schema.tables where table_schema = 'marts' order by 1"):
             columns = [c for (c,) in conn.execute(
                 "select column_name from information_schema.columns where table_schema = 'marts'"
-                " and table_name = %s and column_name <> 'conformed_at' order by ordinal_position", (table,))]
+                " and table_name = %s and column_name not in ('conformed_at', 'resolved_at') order by ordinal_position", (table,))]
             rows = conn.execute(
                 f"select {', '.join(columns)} from marts.{table} order by 1").fetchall()
             tables[table] = (columns, rows)
@@ -186,7 +186,7 @@ def test_bi_reader_reads_marts_only(warehouse):
 
 def test_incremental_runs_follow_reextraction_and_equal_full_refresh(warehouse, dbt_paths):
     untouched_before = query(warehouse, "select conformed_at from marts.fct_infrastructure_indicators"
-                                        " where mention_id = 'tq1-bts'")
+                                        " where mention_id = 'hau1-bts'")
 
     run_dbt(warehouse, ["run", *dbt_paths, *NO_LOOKBACK])
     assert snapshot(warehouse)["province_indicator_year"][1], "marts empty after a rerun"
@@ -196,9 +196,11 @@ def test_incremental_runs_follow_reextraction_and_equal_full_refresh(warehouse, 
     total = sum(query(warehouse, f"select count(*) from {t}")[0][0] for t in FACT_TABLES)
     assert total == len(MENTIONS)
 
-    # A new extractor version re-reads hg1 (its mentions replaced), a new article arrives, and
-    # the Cần Thơ article is deleted.
+    # A new extractor version re-reads hg1 (its mentions replaced), a new article arrives, the
+    # Cần Thơ article is deleted, and a re-parse finds that tq1 was about Hà Giang after all.
     with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("update staging.articles set province_name = 'Hà Giang', updated_at = now()"
+                     " where article_id = 'tq1'")
         conn.execute("delete from staging.indicator_mentions where article_id = 'hg1'")
         insert_mentions(conn, [("hg1-bts-v2", "hg1", "bts_stations", 1720, None, "count", "exact", False, 2023,
                                 "explicit")], version="test-2")
@@ -215,10 +217,14 @@ def test_incremental_runs_follow_reextraction_and_equal_full_refresh(warehouse, 
     group = query(warehouse, "select value, chosen_article_id, mention_count, value_spread"
                              " from marts.province_indicator_year where province_key = 'legacy-02'"
                              " and indicator_code = 'bts_stations' and reference_year = 2023")
-    assert group == [(Decimal("1712"), "hg2", 3, Decimal("8"))]
+    assert group == [(Decimal("1712"), "hg2", 4, Decimal("388"))]
+    # Groups left without figures are gone: hg1's fibre share, Cần Thơ, Tuyên Quang's BTS count.
+    left = query(warehouse, "select province_key, indicator_code from marts.province_indicator_year"
+                            " where indicator_code = 'households_fiber_pct' or province_key in ('legacy-92', 'legacy-08')")
+    assert left == []
     # Articles that did not change were not rebuilt.
     assert query(warehouse, "select conformed_at from marts.fct_infrastructure_indicators"
-                            " where mention_id = 'tq1-bts'") == untouched_before
+                            " where mention_id = 'hau1-bts'") == untouched_before
 
     incremental = snapshot(warehouse)
     run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])

@@ -14,6 +14,7 @@
             {'columns': ['article_id']},
             {'columns': ['conformed_at']},
             {'columns': ['source_changed_at']},
+            {'columns': ['province_key', 'indicator_code', 'reference_year', 'is_target']},
         ],
         post_hook="{{ delete_vanished_rows(ref('stg_staging__indicator_mentions')) }}",
     )

@@ -7,20 +7,80 @@
       4. the latest publication (later reports revise earlier ones);
       5. the smallest mention id, so that the choice is deterministic.
     Keeps how many figures and articles there were, how many articles agreed with the chosen
-    value, and the spread of the values. -#}
+    value, and the spread of the values.
+    Incremental: a run recomputes only the groups that gained a figure since the last run, or that
+    hold a figure of an article re-read or removed since; a post-hook drops groups whose chosen
+    figure is gone or now belongs elsewhere (groups left empty). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='province_indicator_year_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['province_indicator_year_id'], 'unique': true},
+            {'columns': ['resolved_at']},
+            {'columns': ['article_ids'], 'type': 'gin'},
+        ],
+        post_hook="{{ delete_stale_resolved_groups() }}",
+    )
+}}
+
 with
 
-candidates as (
-    select
-        *,
-        case year_source
-            when 'explicit' then 1 when 'inferred' then 2 when 'published_date' then 3 else 4
-        end as year_source_rank,
-        case qualifier when 'exact' then 1 else 2 end as qualifier_rank
+figures as (
+    select *
     from {{ ref('int_indicator_mentions_conformed') }}
     where is_catalogued
         and province_key is not null
         and reference_year is not null
+),
+
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(resolved_at), '-infinity'::timestamptz) as since from {{ this }}
+),
+
+changed_articles as (
+    select distinct article_id
+    from {{ ref('int_indicator_mentions_conformed') }}
+    where conformed_at > (select since from watermark)
+),
+
+affected_groups as (
+    select distinct province_key, indicator_code, reference_year, is_target
+    from figures
+    where conformed_at > (select since from watermark)
+    union
+    select province_key, indicator_code, reference_year, is_target
+    from {{ this }}
+    where article_ids && array(select article_id from changed_articles)
+    union
+    select resolved.province_key, resolved.indicator_code, resolved.reference_year, resolved.is_target
+    from {{ this }} as resolved
+    cross join lateral unnest(resolved.article_ids) as member(article_id)
+    where not exists (
+        select 1 from {{ ref('int_indicator_mentions_conformed') }} as conformed
+        where conformed.article_id = member.article_id
+    )
+),
+{% endif %}
+
+candidates as (
+    select
+        figures.*,
+        case year_source
+            when 'explicit' then 1 when 'inferred' then 2 when 'published_date' then 3 else 4
+        end as year_source_rank,
+        case qualifier when 'exact' then 1 else 2 end as qualifier_rank
+    from figures
+    {% if is_incremental() %}
+    inner join affected_groups
+        on affected_groups.province_key = figures.province_key
+        and affected_groups.indicator_code = figures.indicator_code
+        and affected_groups.reference_year = figures.reference_year
+        and affected_groups.is_target = figures.is_target
+    {% endif %}
 ),
 
 ranked as (
@@ -54,7 +114,8 @@ summary as (
         count(distinct ranked.article_id) filter (where ranked.value = chosen.value) as agreeing_article_count,
         count(distinct ranked.value) as distinct_value_count,
         min(ranked.value) as value_min,
-        max(ranked.value) as value_max
+        max(ranked.value) as value_max,
+        array_agg(distinct ranked.article_id order by ranked.article_id) as article_ids
     from ranked
     inner join chosen
         on chosen.province_key = ranked.province_key
@@ -92,7 +153,9 @@ select
     summary.value_max,
     summary.value_max - summary.value_min as value_spread,
     round(100 * (summary.value_max - summary.value_min) / nullif(abs(chosen.value), 0), 2)
-        as value_spread_pct
+        as value_spread_pct,
+    summary.article_ids,
+    now() as resolved_at
 from chosen
 inner join summary
     on summary.province_key = chosen.province_key

@@ -1,0 +1,20 @@
+{#- Post-hook of int_province_indicator_years_resolved: drop groups whose chosen figure no longer
+    exists in that group (its mention vanished, or its article now gives another province or year),
+    which happens when a group lost all its figures. -#}
+{% macro delete_stale_resolved_groups() %}
+    {% if is_incremental() %}
+    delete from {{ this }} as resolved
+    where not exists (
+        select 1
+        from {{ ref('int_indicator_mentions_conformed') }} as conformed
+        where conformed.mention_id = resolved.chosen_mention_id
+            and conformed.is_catalogued
+            and conformed.province_key = resolved.province_key
+            and conformed.indicator_code = resolved.indicator_code
+            and conformed.reference_year = resolved.reference_year
+            and conformed.is_target = resolved.is_target
+    )
+    {% else %}
+    select 1
+    {% endif %}
+{% endmacro %}
