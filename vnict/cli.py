@@ -5,7 +5,7 @@ import argparse
 import json
 import logging
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from vnict.settings import SettingsError, load_settings

@@ -223,28 +223,3 @@ def warehouse_summary(dsn: str) -> dict:
                 out[name] = None
     return out
 
-
-def run_summary(crawl_reports: list[dict], parse_reports: list[dict], extract_report: dict | None,
-                dsn: str) -> dict:
-    """Log one line per portal and the warehouse totals; return them for XCom."""
-    parsed_by_portal = {r["portal_id"]: r for r in parse_reports if r}
-    lines = []
-    for crawl_report in crawl_reports:
-        if not crawl_report:
-            continue
-        pid = crawl_report["portal_id"]
-        p = parsed_by_portal.get(pid, {})
-        lines.append({
-            "portal_id": pid, "pages_fetched": crawl_report["pages_fetched"],
-            "not_modified": crawl_report["not_modified"], "articles_new": p.get("new", 0),
-            "articles_updated": p.get("updated", 0), "duplicates": p.get("duplicate", 0),
-            "failures": len(crawl_report["failures"]),
-        })
-    for line in lines:
-        log.info("portal %(portal_id)-22s fetched %(pages_fetched)4d  304 %(not_modified)4d  "
-                 "new %(articles_new)4d  updated %(articles_updated)4d  duplicates %(duplicates)3d  "
-                 "failures %(failures)3d", line)
-    totals = warehouse_summary(dsn)
-    log.info("figures extracted this run: %s", (extract_report or {}).get("figures", 0))
-    log.info("warehouse totals: %s", totals)
-    return {"portals": lines, "figures": (extract_report or {}).get("figures", 0), "totals": totals}
