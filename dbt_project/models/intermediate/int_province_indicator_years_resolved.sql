@@ -28,14 +28,6 @@
 
 with
 
-figures as (
-    select *
-    from {{ ref('int_indicator_mentions_conformed') }}
-    where is_catalogued
-        and province_key is not null
-        and reference_year is not null
-),
-
 {% if is_incremental() %}
 watermark as (
     select coalesce(max(resolved_at), '-infinity'::timestamptz) as since from {{ this }}
@@ -48,9 +40,11 @@ changed_articles as (
 ),
 
 affected_groups as (
-    select distinct province_key, indicator_code, reference_year, is_target
-    from figures
+    select province_key, indicator_code, reference_year, is_target
+    from {{ ref('int_indicator_mentions_conformed') }}
     where conformed_at > (select since from watermark)
+        and province_key is not null
+        and reference_year is not null
     union
     select province_key, indicator_code, reference_year, is_target
     from {{ this }}
@@ -69,11 +63,11 @@ affected_groups as (
 candidates as (
     select
         figures.*,
-        case year_source
+        case figures.year_source
             when 'explicit' then 1 when 'inferred' then 2 when 'published_date' then 3 else 4
         end as year_source_rank,
-        case qualifier when 'exact' then 1 else 2 end as qualifier_rank
-    from figures
+        case figures.qualifier when 'exact' then 1 else 2 end as qualifier_rank
+    from {{ ref('int_indicator_mentions_conformed') }} as figures
     {% if is_incremental() %}
     inner join affected_groups
         on affected_groups.province_key = figures.province_key
@@ -81,84 +75,88 @@ candidates as (
         and affected_groups.reference_year = figures.reference_year
         and affected_groups.is_target = figures.is_target
     {% endif %}
+    where figures.is_catalogued
+        and figures.province_key is not null
+        and figures.reference_year is not null
 ),
 
 ranked as (
     select
         *,
-        row_number() over (
-            partition by province_key, indicator_code, reference_year, is_target
-            order by
-                year_source_rank,
-                qualifier_rank,
-                is_republished,
-                published_date desc nulls last,
-                published_at desc nulls last,
-                mention_id
-        ) as preference_rank
+        row_number() over preference as preference_rank,
+        first_value(value) over preference as chosen_value
     from candidates
+    window preference as (
+        partition by province_key, indicator_code, reference_year, is_target
+        order by
+            year_source_rank,
+            qualifier_rank,
+            is_republished,
+            published_date desc nulls last,
+            published_at desc nulls last,
+            mention_id
+    )
 ),
 
-chosen as (
-    select * from ranked where preference_rank = 1
-),
-
-summary as (
+{#- One pass per group: the chosen figure's attributes (preference_rank = 1) and the summary. -#}
+resolved as (
     select
-        ranked.province_key,
-        ranked.indicator_code,
-        ranked.reference_year,
-        ranked.is_target,
+        province_key,
+        indicator_code,
+        reference_year,
+        is_target,
+        min(domain) as domain,
+        min(online_service_regime) as online_service_regime,
+        min(value) filter (where preference_rank = 1) as value,
+        min(denominator) filter (where preference_rank = 1) as denominator,
+        min(unit) filter (where preference_rank = 1) as unit,
+        min(qualifier) filter (where preference_rank = 1) as qualifier,
+        min(year_source) filter (where preference_rank = 1) as year_source,
+        min(mention_id) filter (where preference_rank = 1) as chosen_mention_id,
+        min(article_id) filter (where preference_rank = 1) as chosen_article_id,
+        min(source_url) filter (where preference_rank = 1) as source_url,
+        min(published_date) filter (where preference_rank = 1) as published_date,
+        bool_or(is_republished) filter (where preference_rank = 1) as is_republished,
+        min(evidence) filter (where preference_rank = 1) as evidence,
         count(*) as mention_count,
-        count(distinct ranked.article_id) as article_count,
-        count(distinct ranked.article_id) filter (where ranked.value = chosen.value) as agreeing_article_count,
-        count(distinct ranked.value) as distinct_value_count,
-        min(ranked.value) as value_min,
-        max(ranked.value) as value_max,
-        array_agg(distinct ranked.article_id order by ranked.article_id) as article_ids
+        count(distinct article_id) as article_count,
+        count(distinct article_id) filter (where value = chosen_value) as agreeing_article_count,
+        count(distinct value) as distinct_value_count,
+        min(value) as value_min,
+        max(value) as value_max,
+        array_agg(distinct article_id order by article_id) as article_ids
     from ranked
-    inner join chosen
-        on chosen.province_key = ranked.province_key
-        and chosen.indicator_code = ranked.indicator_code
-        and chosen.reference_year = ranked.reference_year
-        and chosen.is_target = ranked.is_target
-    group by 1, 2, 3, 4
+    group by province_key, indicator_code, reference_year, is_target
 )
 
 select
-    md5(concat_ws('|', chosen.province_key, chosen.indicator_code, chosen.reference_year,
-                  chosen.is_target)) as province_indicator_year_id,
-    chosen.province_key,
-    chosen.indicator_code,
-    chosen.domain,
-    chosen.online_service_regime,
-    chosen.reference_year,
-    chosen.is_target,
-    chosen.value,
-    chosen.denominator,
-    chosen.unit,
-    chosen.qualifier,
-    chosen.year_source,
-    chosen.mention_id as chosen_mention_id,
-    chosen.article_id as chosen_article_id,
-    chosen.source_url,
-    chosen.published_date,
-    chosen.is_republished,
-    chosen.evidence,
-    summary.mention_count,
-    summary.article_count,
-    summary.agreeing_article_count,
-    summary.distinct_value_count,
-    summary.value_min,
-    summary.value_max,
-    summary.value_max - summary.value_min as value_spread,
-    round(100 * (summary.value_max - summary.value_min) / nullif(abs(chosen.value), 0), 2)
-        as value_spread_pct,
-    summary.article_ids,
+    md5(concat_ws('|', province_key, indicator_code, reference_year, is_target))
+        as province_indicator_year_id,
+    province_key,
+    indicator_code,
+    domain,
+    online_service_regime,
+    reference_year,
+    is_target,
+    value,
+    denominator,
+    unit,
+    qualifier,
+    year_source,
+    chosen_mention_id,
+    chosen_article_id,
+    source_url,
+    published_date,
+    is_republished,
+    evidence,
+    mention_count,
+    article_count,
+    agreeing_article_count,
+    distinct_value_count,
+    value_min,
+    value_max,
+    value_max - value_min as value_spread,
+    round(100 * (value_max - value_min) / nullif(abs(value), 0), 2) as value_spread_pct,
+    article_ids,
     now() as resolved_at
-from chosen
-inner join summary
-    on summary.province_key = chosen.province_key
-    and summary.indicator_code = chosen.indicator_code
-    and summary.reference_year = chosen.reference_year
-    and summary.is_target = chosen.is_target
+from resolved
