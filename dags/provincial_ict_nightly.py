@@ -23,7 +23,7 @@ marts (one Airflow task per seed and model, each model's tests right after it).
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task, task_group
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 
 from vnict.orchestration import dbt_task_group, default_args, staging_assets
 
@@ -64,18 +64,20 @@ def provincial_ict_nightly():
 
     @task_group(group_id="portal")
     def per_portal(portal_id: str, window: dict):
-        @task(max_active_tis_per_dagrun=4)
+        @task(max_active_tis_per_dagrun=4, map_index_template="{{ portal_id }}")
         def crawl(portal_id: str, window: dict, run_id=None) -> dict:
             """Discover the portal's articles published in the window and fetch them into raw.pages."""
+            get_current_context()["portal_id"] = portal_id  # names the mapped task in the UI
             from vnict.orchestration import warehouse_dsn
             from vnict.pipeline import crawl as crawl_portal
 
             return crawl_portal(portal_id, pendulum.parse(window["start"]), pendulum.parse(window["end"]),
                                 warehouse_dsn(), run_id=run_id)
 
-        @task(outlets=[STAGING_ARTICLES])
+        @task(outlets=[STAGING_ARTICLES], map_index_template="{{ portal_id }}")
         def parse(crawl_report: dict, params=None, outlet_events=None) -> dict:
             """Parse the pages the crawl stored into staging.articles."""
+            get_current_context()["portal_id"] = crawl_report["portal_id"]
             from vnict.orchestration import warehouse_dsn
             from vnict.pipeline import parse as parse_pages
 

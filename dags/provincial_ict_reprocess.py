@@ -15,7 +15,7 @@ One mapped `parse` task per portal; then every article touched is read again by 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 from vnict.orchestration import default_args, staging_assets
 
@@ -52,8 +52,9 @@ def provincial_ict_reprocess():
             print(f"{portal}: {len(ids)} stored pages to parse again")
         return [{"portal_id": portal, "page_ids": ids} for portal, ids in sorted(by_portal.items())]
 
-    @task(outlets=[STAGING_ARTICLES], map_index_template="{{ task.op_kwargs['batch']['portal_id'] }}")
+    @task(outlets=[STAGING_ARTICLES], map_index_template="{{ portal_id }}")
     def parse(batch: dict) -> dict:
+        get_current_context()["portal_id"] = batch["portal_id"]
         from vnict.orchestration import article_ids_of_pages, warehouse_dsn
         from vnict.pipeline import parse as parse_pages
 

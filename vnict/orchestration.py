@@ -132,27 +132,46 @@ def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     manifest = project / "target" / "manifest.json"
-    if not force and manifest.exists():
+    stamp = manifest.with_name("manifest.connection")
+    target = _connection_fingerprint(settings)
+    if not force and manifest.exists() and stamp.exists() and stamp.read_text() == target:
         newest = max((p.stat().st_mtime for d in ("models", "seeds", "macros", "tests", "analyses")
                       for p in (project / d).rglob("*") if p.is_file()), default=0)
-        newest = max(newest, (project / "dbt_project.yml").stat().st_mtime)
+        newest = max([newest] + [(project / f).stat().st_mtime for f in ("dbt_project.yml", "profiles.yml")])
         if manifest.stat().st_mtime >= newest:
             return manifest
     dbt = Path(sys.executable).with_name("dbt")
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    # Parse against the connection the tasks will use, so that their dbt reuses this parse
+    # (dbt's partial parsing requires the same host, port, user, database and schema).
+    uri = os.environ.get("AIRFLOW_CONN_WAREHOUSE") or default_warehouse_uri(settings)
+    if uri and uri.startswith("postgres"):
+        from vnict.pipeline import dbt_env
+
+        env.update(dbt_env(uri.replace("postgres://", "postgresql://", 1)))
     log.info("writing the dbt manifest (dbt parse)")
     result = subprocess.run([str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
                             cwd=project, env=env, text=True, capture_output=True)
     if result.returncode != 0 or not manifest.exists():
         raise RuntimeError(f"`dbt parse` failed (exit {result.returncode}):\n{result.stdout[-3000:]}")
+    stamp.write_text(target)
     return manifest
+
+
+def _connection_fingerprint(settings: Settings) -> str:
+    """host:port/db@user of the warehouse the manifest was parsed for (no password)."""
+    from urllib.parse import urlsplit
+
+    uri = os.environ.get("AIRFLOW_CONN_WAREHOUSE") or default_warehouse_uri(settings) or ""
+    parts = urlsplit(uri)
+    return f"{parts.username}@{parts.hostname}:{parts.port}{parts.path}"
 
 
 def dbt_task_group(group_id: str = "dbt", **kwargs):
     """The dbt project as Airflow tasks (cosmos): one task per seed and model, each model's tests
     right after it. Loaded from the manifest: no dbt at parse time, no `dbt deps`."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     settings = load_settings()
@@ -172,19 +191,26 @@ def dbt_task_group(group_id: str = "dbt", **kwargs):
             profile_name="vnict",
             target_name="warehouse",
             profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "dbt", "threads": 2}),
+                conn_id=WAREHOUSE_CONN_ID,
+                # as in dbt_project/profiles.yml, which `dbt parse` used: same profile, reusable parse
+                profile_args={"schema": "dbt", "threads": 2, "connect_timeout": 10}),
         ),
         execution_config=ExecutionConfig(
             invocation_mode=InvocationMode.DBT_RUNNER,
+            # a model's test task runs only the tests of that model, not tests on models not built yet
+            test_indirect_selection=TestIndirectSelection.CAUTIOUS,
             dbt_executable_path=Path(sys.executable).with_name("dbt"),
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.AFTER_EACH,
+            # tests spanning several models (relationships, singular tests) run once all of them are built
+            should_detach_multiple_parents_tests=True,
             dbt_deps=False,
             emit_datasets=False,
         ),
-        operator_args={"install_deps": False},
+        # One instance of a model's task at a time across runs: two runs must not rebuild a table together.
+        operator_args={"install_deps": False, "max_active_tis_per_dag": 1},
         **kwargs,
     )
 

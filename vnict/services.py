@@ -94,13 +94,14 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_metadata_uri(settings),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         # No phoning home: there is no internet here, and a lookup per task slows every task down.
         "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir / "cosmos"),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "AIRFLOW__CORE__PARALLELISM": "4",
@@ -117,6 +118,26 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
     if warehouse_uri:  # the Airflow connection `warehouse`, unless the user defines it
         env["AIRFLOW_CONN_WAREHOUSE"] = warehouse_uri
     return {**os.environ, **{k: v for k, v in env.items() if k not in os.environ or k == "PYTHONPATH"}}
+
+
+def airflow_metadata_uri(settings: Settings) -> str:
+    """Airflow's metadata database: a database `airflow` on the embedded cluster when it runs (the
+    scheduler, api-server and task runners write concurrently, which SQLite cannot take: backfills
+    are refused on it), else SQLite in the state folder."""
+    if not settings.warehouse_dsn:
+        from warehouse.embedded import EmbeddedPostgres, WarehouseError
+
+        try:
+            import psycopg
+
+            cluster = EmbeddedPostgres(settings)
+            with psycopg.connect(cluster.dsn("postgres"), autocommit=True, connect_timeout=5) as conn:
+                if not conn.execute("select 1 from pg_database where datname = 'airflow'").fetchone():
+                    conn.execute('create database "airflow"')
+            return cluster.dsn("airflow").replace("postgresql://", "postgresql+psycopg2://", 1)
+        except (WarehouseError, psycopg.OperationalError) as exc:
+            log.info("Airflow metadata in SQLite (embedded Postgres not reachable: %s)", exc)
+    return f"sqlite:///{settings.airflow_home / 'airflow.db'}"
 
 
 def _state_secret(path: Path) -> str:
