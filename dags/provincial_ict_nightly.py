@@ -46,7 +46,7 @@ STAGING_ARTICLES, STAGING_MENTIONS = staging_assets()
     },
 )
 def provincial_ict_nightly():
-    @task
+    @task(multiple_outputs=False)
     def plan(data_interval_start=None, data_interval_end=None, params=None) -> dict:
         """Migrate the warehouse, fix the run's window and list the portals active in it."""
         from vnict.orchestration import run_window, warehouse_dsn
@@ -64,7 +64,7 @@ def provincial_ict_nightly():
 
     @task_group(group_id="portal")
     def per_portal(portal_id: str, window: dict):
-        @task(max_active_tis_per_dagrun=4, map_index_template="{{ portal_id }}")
+        @task(max_active_tis_per_dagrun=4, multiple_outputs=False, map_index_template="{{ portal_id }}")
         def crawl(portal_id: str, window: dict, run_id=None) -> dict:
             """Discover the portal's articles published in the window and fetch them into raw.pages."""
             get_current_context()["portal_id"] = portal_id  # names the mapped task in the UI
@@ -74,7 +74,7 @@ def provincial_ict_nightly():
             return crawl_portal(portal_id, pendulum.parse(window["start"]), pendulum.parse(window["end"]),
                                 warehouse_dsn(), run_id=run_id)
 
-        @task(outlets=[STAGING_ARTICLES], map_index_template="{{ portal_id }}")
+        @task(outlets=[STAGING_ARTICLES], multiple_outputs=False, map_index_template="{{ portal_id }}")
         def parse(crawl_report: dict, params=None, outlet_events=None) -> dict:
             """Parse the pages the crawl stored into staging.articles."""
             get_current_context()["portal_id"] = crawl_report["portal_id"]
@@ -88,7 +88,7 @@ def provincial_ict_nightly():
 
         return parse(crawl(portal_id, window))
 
-    @task(trigger_rule="all_done", outlets=[STAGING_MENTIONS])
+    @task(trigger_rule="all_done", outlets=[STAGING_MENTIONS], multiple_outputs=False)
     def extract(reports, params=None, outlet_events=None) -> dict:
         """Read figures from the articles loaded by the portals that succeeded."""
         from vnict.orchestration import warehouse_dsn
@@ -101,12 +101,12 @@ def provincial_ict_nightly():
     def marts_wanted(params=None) -> bool:
         return bool((params or {}).get("build_marts", True))
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", multiple_outputs=False)
     def summarize(window: dict, reports, extract_report, run_id=None) -> dict:
         """Log the run summary, one line per portal, including failed portals."""
         from vnict.orchestration import log_run_summary, warehouse_dsn
 
-        return log_run_summary(window["portals"], list(reports or []), extract_report, warehouse_dsn(), run_id)
+        return log_run_summary(window["portals"], reports, extract_report, warehouse_dsn(), run_id)
 
     @task
     def run_complete(reports) -> None:

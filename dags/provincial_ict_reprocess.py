@@ -52,7 +52,7 @@ def provincial_ict_reprocess():
             print(f"{portal}: {len(ids)} stored pages to parse again")
         return [{"portal_id": portal, "page_ids": ids} for portal, ids in sorted(by_portal.items())]
 
-    @task(outlets=[STAGING_ARTICLES], map_index_template="{{ portal_id }}")
+    @task(outlets=[STAGING_ARTICLES], multiple_outputs=False, map_index_template="{{ portal_id }}")
     def parse(batch: dict) -> dict:
         get_current_context()["portal_id"] = batch["portal_id"]
         from vnict.orchestration import article_ids_of_pages, warehouse_dsn
@@ -63,13 +63,13 @@ def provincial_ict_reprocess():
         return {"portal_id": batch["portal_id"], **report,
                 "article_ids": article_ids_of_pages(dsn, batch["page_ids"])}
 
-    @task(trigger_rule="all_done", outlets=[STAGING_MENTIONS])
+    @task(trigger_rule="all_done", outlets=[STAGING_MENTIONS], multiple_outputs=False)
     def extract(reports) -> dict:
         """Read every touched article again with the current extractor."""
-        from vnict.orchestration import warehouse_dsn
+        from vnict.orchestration import mapped_values, warehouse_dsn
         from vnict.pipeline import extract as extract_figures
 
-        ids = sorted({a for r in reports or [] if r for a in r["article_ids"]})
+        ids = sorted({a for r in mapped_values(reports) if r for a in r["article_ids"]})
         if not ids:
             print("no articles to read again")
             return {"articles": 0, "figures": 0}

@@ -267,6 +267,15 @@ def article_ids_of_pages(dsn: str, page_ids: list[int]) -> list[str]:
     return [r[0] for r in rows]
 
 
+def mapped_values(values) -> list:
+    """The values of a mapped task as a list: Airflow hands a lone instance's dict over unwrapped."""
+    if values is None:
+        return []
+    if isinstance(values, dict):
+        return [values]
+    return list(values)
+
+
 # -- run summary -----------------------------------------------------------------------------------
 
 def portal_run_stats(dsn: str, run_id: str | None, article_ids_by_portal: dict[str, list[str]]) -> dict:
@@ -294,7 +303,7 @@ def log_run_summary(portals: list[str], reports: list[dict], extract_report: dic
     portals whose task failed, then the warehouse totals."""
     from vnict.pipeline import warehouse_summary
 
-    by_portal = {r["portal_id"]: r for r in reports if r}
+    by_portal = {r["portal_id"]: r for r in mapped_values(reports) if r}
     stats = portal_run_stats(dsn, run_id, {p: r["parse"].get("article_ids", []) for p, r in by_portal.items()})
     lines = []
     for portal in portals:

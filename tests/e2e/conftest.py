@@ -3,9 +3,12 @@ folder (its own embedded warehouse, portal mirror and ports), driven through the
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -74,11 +77,13 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def e2e_stack(tmp_path_factory):
+def e2e_stack():
     """Warehouse, mirror and Airflow on a fresh state folder; everything stopped afterwards."""
     from portal_mirror import MirrorServer
 
-    state = tmp_path_factory.mktemp("vnict_e2e_state")
+    # not under pytest's tmp folder: that one is private to root, and Postgres runs as its own user
+    state = Path(tempfile.mkdtemp(prefix="vnict-e2e-"))
+    state.chmod(0o755)
     overrides = {
         "VNICT_STATE_DIR": str(state),
         "VNICT_PG_PORT": str(_free_port()),
@@ -126,6 +131,7 @@ def e2e_stack(tmp_path_factory):
         if mirror:
             mirror.stop()
         EmbeddedPostgres(settings).stop()
+        shutil.rmtree(state, ignore_errors=True)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
