@@ -110,6 +110,34 @@ def _cmd_ui(args) -> int:
     return serve(load_settings(), port=args.port)
 
 
+def _cmd_reprocess(args) -> int:
+    """Parse and extract stored pages again (no fetching), then rebuild the marts, through Airflow."""
+    from vnict.orchestration import ensure_dbt_manifest
+    from vnict.pipeline import prepare_warehouse
+    from vnict.services import airflow, mirror_pid, start_mirror, stop_mirror
+
+    settings = load_settings()
+    prepare_warehouse(settings)
+    ensure_dbt_manifest(settings)
+    started_mirror = False  # the parser reads portal settings from the registry the mirror serves
+    if settings.sources_mode == "mirror" and mirror_pid(settings) is None:
+        start_mirror(settings)
+        started_mirror = True
+    try:
+        airflow(settings, "db", "migrate", capture=True)
+        conf = {"since": args.since, "until": args.until, "by": args.by, "portal_id": args.portal}
+        result = airflow(settings, "dags", "test", "provincial_ict_reprocess", "--conf", json.dumps(conf), check=False)
+        if result.returncode == 0:
+            result = airflow(settings, "dags", "test", "provincial_ict_marts", check=False)
+    finally:
+        if started_mirror:
+            stop_mirror(settings)
+    if result.returncode != 0:
+        print("reprocessing failed; see the Airflow log above", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vnict", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
@@ -144,6 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="start Airflow (api-server, scheduler, dag-processor) and print its address and login")
     p.add_argument("--port", type=int, default=None, help="api-server port (default $VNICT_AIRFLOW_PORT or 8080)")
     p.set_defaults(func=_cmd_ui)
+
+    p = sub.add_parser("reprocess", help="parse and extract stored pages again for a date range, then rebuild the marts")
+    p.add_argument("--since", default=None, help="first day, YYYY-MM-DD (default: no bound)")
+    p.add_argument("--until", default=None, help="day after the last, YYYY-MM-DD (default: no bound)")
+    p.add_argument("--by", choices=["published", "fetched"], default="published",
+                   help="which date the range applies to (default %(default)s)")
+    p.add_argument("--portal", default=None, help="only this portal id")
+    p.set_defaults(func=_cmd_reprocess)
     return parser
 
 
