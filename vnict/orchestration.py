@@ -150,7 +150,8 @@ def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -
 
         env.update(dbt_env(uri.replace("postgres://", "postgresql://", 1)))
     log.info("writing the dbt manifest (dbt parse)")
-    result = subprocess.run([str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
+    result = subprocess.run([str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project),
+                             "--profile", "vnict", "--target", "warehouse"],
                             cwd=project, env=env, text=True, capture_output=True)
     if result.returncode != 0 or not manifest.exists():
         raise RuntimeError(f"`dbt parse` failed (exit {result.returncode}):\n{result.stdout[-3000:]}")
@@ -164,7 +165,7 @@ def _connection_fingerprint(settings: Settings) -> str:
 
     uri = os.environ.get("AIRFLOW_CONN_WAREHOUSE") or default_warehouse_uri(settings) or ""
     parts = urlsplit(uri)
-    return f"{parts.username}@{parts.hostname}:{parts.port}{parts.path}"
+    return f"{parts.username}@{parts.hostname}:{parts.port}{parts.path} profile=vnict target=warehouse"
 
 
 def dbt_task_group(group_id: str = "dbt", **kwargs):

@@ -179,6 +179,7 @@ def test_reprocess_parses_and_extracts_again_without_fetching(e2e_stack):
                     reason="needs Debian's chromium and chromium-driver")
 def test_grid_of_the_nightly_dag_in_a_browser(e2e_stack, artifacts_dir, tmp_path):
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -193,7 +194,8 @@ def test_grid_of_the_nightly_dag_in_a_browser(e2e_stack, artifacts_dir, tmp_path
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     try:
-        wait = WebDriverWait(driver, 60)
+        # the single-page app redirects and re-renders: a lookup during a navigation is retried
+        wait = WebDriverWait(driver, 60, ignored_exceptions=(WebDriverException,))
         driver.get(f"{api.base_url}/")
         user = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "input[name=username], input[type=text]")))
         user.send_keys(api.username)
