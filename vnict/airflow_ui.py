@@ -175,7 +175,8 @@ def serve(settings: Settings, port: int | None = None) -> int:
         stack.start()
         user, password = login(settings)
         print(f"\nAirflow is up: {stack.base_url}\n  login: {user} / {password}\n"
-              f"  DAGs: provincial_ict_nightly, provincial_ict_reprocess, provincial_ict_marts\n"
+              f"  DAGs: provincial_ict_nightly, provincial_ict_reprocess, provincial_ict_marts (new DAGs start\n"
+              f"        paused: switch one on to schedule it; backfills: DAG page > Trigger > Backfill)\n"
               f"  logs: {settings.log_dir}/airflow-*.log\nCtrl-C stops Airflow (and the mirror it started).",
               flush=True)
         while not stopping:

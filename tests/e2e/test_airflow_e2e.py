@@ -173,6 +173,11 @@ def test_reprocess_parses_and_extracts_again_without_fetching(e2e_stack):
     extracted = api.get(f"/dags/{REPROCESS}/dagRuns/{run['dag_run_id']}/taskInstances/extract/xcomEntries/return_value")
     value = extracted["value"]
     assert in_range >= 3 and value["articles"] == in_range, value
+    # its asset events are what schedules provincial_ict_marts (paused here: the nightly test built them)
+    events = api.get("/assets/events", source_dag_id=REPROCESS, source_run_id=run["dag_run_id"])["asset_events"]
+    assert {e["name"] for e in events} == {"staging.articles", "staging.indicator_mentions"}
+    nightly_events = api.get("/assets/events", source_dag_id=NIGHTLY, source_run_id="manual__portal_down")["asset_events"]
+    assert nightly_events and all(e["extra"].get("marts_built_in_run") is True for e in nightly_events)
 
 
 @pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
