@@ -114,24 +114,16 @@ def _cmd_reprocess(args) -> int:
     """Parse and extract stored pages again (no fetching), then rebuild the marts, through Airflow."""
     from vnict.orchestration import ensure_dbt_manifest
     from vnict.pipeline import prepare_warehouse
-    from vnict.services import airflow, mirror_pid, start_mirror, stop_mirror
+    from vnict.services import airflow
 
     settings = load_settings()
     prepare_warehouse(settings)
     ensure_dbt_manifest(settings)
-    started_mirror = False  # the parser reads portal settings from the registry the mirror serves
-    if settings.sources_mode == "mirror" and mirror_pid(settings) is None:
-        start_mirror(settings)
-        started_mirror = True
-    try:
-        airflow(settings, "db", "migrate", capture=True)
-        conf = {"since": args.since, "until": args.until, "by": args.by, "portal_id": args.portal}
-        result = airflow(settings, "dags", "test", "provincial_ict_reprocess", "--conf", json.dumps(conf), check=False)
-        if result.returncode == 0:
-            result = airflow(settings, "dags", "test", "provincial_ict_marts", check=False)
-    finally:
-        if started_mirror:
-            stop_mirror(settings)
+    airflow(settings, "db", "migrate", capture=True)
+    conf = {"since": args.since, "until": args.until, "by": args.by, "portal_id": args.portal}
+    result = airflow(settings, "dags", "test", "provincial_ict_reprocess", "--conf", json.dumps(conf), check=False)
+    if result.returncode == 0:
+        result = airflow(settings, "dags", "test", "provincial_ict_marts", check=False)
     if result.returncode != 0:
         print("reprocessing failed; see the Airflow log above", file=sys.stderr)
         return 1

@@ -38,14 +38,15 @@ def prepare_warehouse(settings: Settings | None = None) -> str:
 
 # -- sources ---------------------------------------------------------------------------------------
 
-def load_sources(settings: Settings | None = None):
-    """The registry; in mirror mode every portal the mirror serves points at the running mirror."""
+def load_sources(settings: Settings | None = None, *, for_fetching: bool = True):
+    """The registry; in mirror mode, when fetching, every portal the mirror serves points at the
+    running mirror. Parsing needs only the portals' settings, so it never needs the mirror."""
     import json
 
     from scrapers.registry import load_registry
 
     settings = settings or load_settings()
-    if settings.sources_mode == "live":
+    if settings.sources_mode == "live" or not for_fetching:
         return load_registry()
     sites_file = settings.mirror_sites_file
     if not sites_file.exists():
@@ -102,7 +103,7 @@ def parse(page_ids: list[int], dsn: str, settings: Settings | None = None) -> di
     from warehouse.pages import PostgresPageStore
 
     settings = settings or load_settings()
-    registry = load_sources(settings)
+    registry = load_sources(settings, for_fetching=False)
     live_hosts = {p.id: urlsplit(p.live_base_url).hostname for p in registry.portals}
     outcomes: Counter = Counter()
     flagged: Counter = Counter()

@@ -125,3 +125,13 @@ def test_a_new_extractor_version_rereads_stored_articles(mirror, settings, wareh
     with psycopg.connect(warehouse_dsn) as conn:
         versions = {r[0] for r in conn.execute("select distinct extractor_version from staging.indicator_mentions")}
     assert versions == {"test-next-version"}
+
+
+def test_parsing_stored_pages_needs_no_running_mirror(mirror, settings, warehouse_dsn):
+    windows = [w for w in _seed_windows(mirror) if w[0] == "baohaugiang"]
+    report = pipeline.crawl(*windows[0], warehouse_dsn, settings=settings)
+    settings.mirror_sites_file.unlink()
+    with pytest.raises(RuntimeError, match="mirror is not running"):
+        pipeline.crawl(*windows[0], warehouse_dsn, settings=settings)
+    parsed = pipeline.parse(report["page_ids"], warehouse_dsn, settings=settings)
+    assert parsed.get("new", 0) == len(report["page_ids"]) > 0
