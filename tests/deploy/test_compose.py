@@ -44,3 +44,7 @@ def test_image_is_the_official_airflow_3_3_image_with_this_project():
     assert "-c constraints.txt -e ." in dockerfile
     for package in ("vnict", "scrapers", "extraction", "warehouse", "dags", "dbt_project", "sql"):
         assert f"COPY --chown=airflow:root {package} " in dockerfile
+
+
+def test_image_ships_the_dbt_manifest_the_dags_render_from():
+    assert "ensure_dbt_manifest()" in (REPO_ROOT / "Dockerfile").read_text()
