@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,28 @@ def test_settings(tmp_path_factory):
         base,
         state_dir=state.resolve(),
         warehouse_dsn=None,
-        pg_port=int(os.environ.get("VNICT_TEST_PG_PORT", "54339")),
+        pg_port=int(os.environ.get("VNICT_TEST_PG_PORT") or _test_cluster_port(state / "pgdata")),
         bi_reader_password=None,
     )
+
+
+def _test_cluster_port(data_dir: Path, first: int = 54339) -> int:
+    """The port of this checkout's test cluster when it is already running, else the first free
+    one from `first`: another checkout's test cluster may hold the default."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+        os.kill(int(lines[0]), 0)
+        return int(lines[3])
+    except (OSError, ValueError, IndexError):
+        pass
+    for port in range(first, first + 50):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}..{first + 49} for the test cluster")
 
 
 @pytest.fixture(scope="session")
