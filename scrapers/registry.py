@@ -96,16 +96,6 @@ class Archive:
 
 
 @dataclass(frozen=True)
-class Politeness:
-    requests_per_second: float = 1.0
-    concurrency: int = 1
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_timeout: float = 120.0
-    max_bytes: int = DEFAULT_MAX_BYTES
-
-
-@dataclass(frozen=True)
 class Tls:
     ca_bundle: str | None = None  # absolute path once loaded
     verify: bool = True
@@ -134,7 +124,7 @@ class Portal:
     discovery: tuple[str, ...] = ()
     parsing: Mapping[str, Any] = field(default_factory=dict)
     parse_config: Any = None  # scrapers.parsing.config.ParseConfig when that package is present
-    politeness: Politeness = field(default_factory=Politeness)
+    politeness: HostPolicy = field(default_factory=HostPolicy)  # TLS is added by host_policy()
     tls: Tls = field(default_factory=Tls)
     active_from: date | None = None
     active_until: date | None = None
@@ -157,11 +147,7 @@ class Portal:
         return urljoin(self.base_url + "/", ref)
 
     def host_policy(self) -> HostPolicy:
-        p = self.politeness
-        return HostPolicy(
-            requests_per_second=p.requests_per_second, concurrency=p.concurrency,
-            connect_timeout=p.connect_timeout, read_timeout=p.read_timeout, total_timeout=p.total_timeout,
-            max_bytes=p.max_bytes, verify=self.tls.requests_verify, verify_reason=self.tls.reason)
+        return replace(self.politeness, verify=self.tls.requests_verify, verify_reason=self.tls.reason)
 
     def active_window(self) -> tuple[datetime | None, datetime | None]:
         """[from, until) in aware datetimes; active_until is an inclusive local date."""
@@ -465,9 +451,9 @@ def _portal(c: _Checker, i: int, data: Any, defaults: Mapping[str, Any], overrid
             c.error(f"{where}.discovery", f"strategy {s!r} needs the portal's {'listings' if s == 'listing' else s}")
 
     pol = {**(defaults.get("politeness") or {}), **(data.get("politeness") or {})}
-    politeness = Politeness()
+    politeness = HostPolicy()
     if c.keys(f"{where}.politeness", pol, _POLITENESS_KEYS):
-        politeness = Politeness(
+        politeness = HostPolicy(
             requests_per_second=c.number(f"{where}.politeness.requests_per_second", pol.get("requests_per_second"), 1.0),
             concurrency=c.number(f"{where}.politeness.concurrency", pol.get("concurrency"), 1, integer=True),
             connect_timeout=c.number(f"{where}.politeness.connect_timeout", pol.get("connect_timeout"), 10.0),
