@@ -244,3 +244,30 @@ def test_incremental_runs_follow_reextraction_and_equal_full_refresh(warehouse, 
     incremental = snapshot(warehouse)
     run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
     assert snapshot(warehouse) == incremental
+
+
+def _warned_tests(dbt_paths) -> dict[str, int]:
+    results = json.loads((Path(dbt_paths[1]) / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2]: r["failures"] for r in results
+            if r["unique_id"].startswith("test.") and r["status"] == "warn"}
+
+
+def test_nightly_tests_check_the_latest_batch_and_full_history_on_demand(warehouse, dbt_paths):
+    """After the full refresh above every row is one batch; a new article (an impossible share and a
+    plausible BTS count) is the next batch of both fact tables. The build's tests report the new share
+    alone; the full-history run also reports the old implausible figures (25 of 22 databases, a 2030
+    BTS count)."""
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        insert_articles(conn, [("dt1", "dongthap", "Đồng Tháp", date(2024, 7, 1), None)])
+        insert_mentions(conn, [("dt1-online", "dt1", "online_application_rate_pct", Decimal("150"), None,
+                                "percent", "exact", False, 2024, "explicit"),
+                               ("dt1-bts", "dt1", "bts_stations", 2000, None, "count", "exact", False, 2024,
+                                "explicit")])
+    run_dbt(warehouse, ["build", *dbt_paths, *NO_LOOKBACK])
+    latest = _warned_tests(dbt_paths)
+    assert {name: n for name, n in latest.items() if "_fct_" in name} == {
+        "percent_in_range_fct_egov_indicators_value": 1}
+
+    run_dbt(warehouse, ["test", *dbt_paths, "--vars", "{test_full_history: true}"])
+    history = {name.split("_fct_")[0]: n for name, n in _warned_tests(dbt_paths).items() if "_fct_" in name}
+    assert history == {"percent_in_range": 1, "value_not_above_denominator": 1, "reference_year_plausible": 1}

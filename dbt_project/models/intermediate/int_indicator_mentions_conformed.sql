@@ -9,6 +9,7 @@
         unique_key='article_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        meta={'test_batch_column': 'conformed_at'},
         indexes=[
             {'columns': ['mention_id'], 'unique': true},
             {'columns': ['article_id']},

@@ -17,6 +17,7 @@
         unique_key='province_indicator_year_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        meta={'test_batch_column': 'resolved_at'},
         indexes=[
             {'columns': ['province_indicator_year_id'], 'unique': true},
             {'columns': ['resolved_at']},

@@ -4,8 +4,10 @@
         unique_key='province_indicator_year_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        meta={'test_batch_column': 'resolved_at'},
         indexes=[
             {'columns': ['province_indicator_year_id'], 'unique': true},
+            {'columns': ['resolved_at']},
             {'columns': ['current_province_key', 'indicator_code', 'reference_year']},
         ],
         post_hook="{{ delete_vanished_rows(ref('int_province_indicator_years_resolved'), key='province_indicator_year_id') }}",
