@@ -4,7 +4,7 @@ Prints, for the full `dbt build` and the incremental ones, the process's wall ti
 time and the time spent in models (target: the incremental run takes at most a quarter of the full
 one), and checks that the incremental result equals a full refresh. Runs in a throwaway database on the embedded cluster, or on the server of --dsn.
 
-Usage: python benchmarks/bench_dbt_incremental.py [--dsn URI] [--mentions 100000] [--new 1000]
+Usage: python benchmarks/bench_dbt_incremental.py [--dsn URI] [--mentions 100000 [1000000 ...]] [--new 1000]
 """
 from __future__ import annotations
 
@@ -137,12 +137,53 @@ def timed_dbt(dsn: str, args: list[str], target: Path) -> BuildTiming:
                        kinds.get("test", 0.0) + kinds.get("unit_test", 0.0))
 
 
+def measure(admin_dsn: str, mentions: int, new: int, rounds: int) -> tuple[BuildTiming, BuildTiming, bool]:
+    """Full build of `mentions` figures, then `rounds` nightly builds of `new` more, in a throwaway
+    database; return the full build, the median nightly build and whether the marts then equal a
+    full refresh."""
+    name = f"vnict_bench_dbt_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    dsn = make_conninfo(**{**conninfo_to_dict(admin_dsn), "dbname": name})
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "target"
+            apply_migrations(dsn, load_settings().sql_dir)
+            history = mentions // MENTIONS_PER_ARTICLE
+            total = load_synthetic(dsn, 1, history, "1 day")
+            print(f"loaded {total} mentions in {history} articles; load average {os.getloadavg()[0]:.1f}"
+                  f" on {os.cpu_count()} cores")
+            # Parse once so that every timed run uses dbt's partial parsing alike.
+            run_dbt(dsn, ["parse", "--target-path", str(target), "--log-path", str(target / "logs")])
+            full = timed_dbt(dsn, ["build"], target)
+            print(full.line("full dbt build"))
+            print(timed_dbt(dsn, ["build"], target).line("build, no new figures"))
+            new_articles = new // MENTIONS_PER_ARTICLE
+            nightly = []
+            for n in range(rounds):
+                total = load_synthetic(dsn, history + 1 + n * new_articles, new_articles, "0 seconds")
+                nightly.append(timed_dbt(dsn, ["build"], target))
+                print(nightly[-1].line(f"incremental +{new_articles * MENTIONS_PER_ARTICLE} ({total})"))
+            inc = BuildTiming(*(statistics.median(getattr(r, f) for r in nightly)
+                                for f in ("wall", "elapsed", "models", "incremental", "tests")))
+            print(inc.line("incremental, median"))
+            incremental_state = marts_fingerprint(dsn)
+            refresh = timed_dbt(dsn, ["run", "--full-refresh"], target)
+            same = marts_fingerprint(dsn) == incremental_state
+            print(refresh.line("full refresh (run)") + f"   marts identical to incremental: {same}")
+            return full, inc, same
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dsn", help="libpq URI of a server to create the throwaway database on"
                                       " (default: the embedded cluster)")
-    parser.add_argument("--mentions", type=int, default=100_000)
+    parser.add_argument("--mentions", type=int, nargs="+", default=[100_000],
+                        help="history sizes to measure, each in its own database (e.g. 100000 1000000)")
     parser.add_argument("--new", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=3, help="incremental rounds (the median is kept)")
     args = parser.parse_args(argv)
@@ -152,46 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from warehouse.embedded import EmbeddedPostgres
         admin_dsn = EmbeddedPostgres(load_settings()).ensure_running()
-    name = f"vnict_bench_dbt_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    dsn = make_conninfo(**{**conninfo_to_dict(admin_dsn), "dbname": name})
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            target = Path(tmp) / "target"
-            apply_migrations(dsn, load_settings().sql_dir)
-            history = args.mentions // MENTIONS_PER_ARTICLE
-            total = load_synthetic(dsn, 1, history, "1 day")
-            print(f"loaded {total} mentions in {history} articles; load average {os.getloadavg()[0]:.1f}"
-                  f" on {os.cpu_count()} cores")
-            # Parse once so that every timed run uses dbt's partial parsing alike.
-            run_dbt(dsn, ["parse", "--target-path", str(target), "--log-path", str(target / "logs")])
-            full = timed_dbt(dsn, ["build"], target)
-            print(full.line("full dbt build"))
-            print(timed_dbt(dsn, ["build"], target).line("build, no new figures"))
-            new_articles = args.new // MENTIONS_PER_ARTICLE
-            rounds = []
-            for n in range(args.rounds):
-                total = load_synthetic(dsn, history + 1 + n * new_articles, new_articles, "0 seconds")
-                rounds.append(timed_dbt(dsn, ["build"], target))
-                print(rounds[-1].line(f"incremental +{new_articles * MENTIONS_PER_ARTICLE} ({total})"))
-            inc = BuildTiming(*(statistics.median(getattr(r, f) for r in rounds)
-                                for f in ("wall", "elapsed", "models", "incremental", "tests")))
-            print(inc.line("incremental, median"))
-            for label, a, b in (("wall", inc.wall, full.wall), ("dbt run time", inc.elapsed, full.elapsed),
-                                ("all models", inc.models, full.models),
-                                ("incr. models", inc.incremental, full.incremental)):
-                ratio = a / b
-                print(f"incremental / full, {label:<13} {ratio:5.2f}  (target <= 0.25: "
-                      f"{'met' if ratio <= 0.25 else 'not met'})")
-            incremental_state = marts_fingerprint(dsn)
-            refresh = timed_dbt(dsn, ["run", "--full-refresh"], target)
-            same = marts_fingerprint(dsn) == incremental_state
-            print(refresh.line("full refresh (run)") + f"   marts identical to incremental: {same}")
-            return 0 if same else 1
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+    measured = {}
+    for mentions in args.mentions:
+        print(f"== history of {mentions} figures, +{args.new} a night")
+        measured[mentions] = measure(admin_dsn, mentions, args.new, args.rounds)
+    print(f"\n{'history':>9} {'measure':<14} {'full s':>7} {'nightly s':>9} {'nightly/full':>12}  target <= 0.25")
+    for mentions, (full, inc, _) in measured.items():
+        for label, a, b in (("wall", inc.wall, full.wall), ("dbt run time", inc.elapsed, full.elapsed),
+                            ("all models", inc.models, full.models),
+                            ("incr. models", inc.incremental, full.incremental), ("tests", inc.tests, full.tests)):
+            print(f"{mentions:>9} {label:<14} {b:7.2f} {a:9.2f} {a / b:12.2f}  {'met' if a / b <= 0.25 else 'not met'}")
+    return 0 if all(same for _, _, same in measured.values()) else 1
 
 
 if __name__ == "__main__":

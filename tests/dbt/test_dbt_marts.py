@@ -271,3 +271,25 @@ def test_nightly_tests_check_the_latest_batch_and_full_history_on_demand(warehou
     run_dbt(warehouse, ["test", *dbt_paths, "--vars", "{test_full_history: true}"])
     history = {name.split("_fct_")[0]: n for name, n in _warned_tests(dbt_paths).items() if "_fct_" in name}
     assert history == {"percent_in_range": 1, "value_not_above_denominator": 1, "reference_year_plausible": 1}
+
+
+def test_article_read_again_with_no_figures_leaves_the_marts(warehouse, dbt_paths):
+    """The extractor re-reads dt1 and finds nothing: staging keeps no trace of its figures but the
+    removal the trigger records, from which the incremental run drops its facts and groups."""
+    from warehouse.mentions import MentionStore
+
+    with psycopg.connect(warehouse) as conn:
+        MentionStore(conn).replace("dt1", [], "test-3")
+    assert query(warehouse, "select article_id from staging.mention_removals where article_id = 'dt1'") == [("dt1",)]
+
+    run_dbt(warehouse, ["run", *dbt_paths, *NO_LOOKBACK])
+    facts = [r for t in FACT_TABLES for r in query(warehouse, f"select mention_id from {t} where article_id = 'dt1'")]
+    assert facts == []
+    assert query(warehouse, "select count(*) from marts.province_indicator_year"
+                            " where chosen_article_id = 'dt1'") == [(0,)]
+    assert query(warehouse, "select count(*) from dbt_intermediate.int_province_indicator_years_resolved"
+                            " where 'dt1' = any(article_ids)") == [(0,)]
+
+    incremental = snapshot(warehouse)
+    run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
+    assert snapshot(warehouse) == incremental

@@ -17,9 +17,12 @@
             {'columns': ['source_changed_at']},
             {'columns': ['province_key', 'indicator_code', 'reference_year', 'is_target']},
         ],
+        pre_hook="{{ remember_watermark('source_changed_at') }}",
         post_hook="{{ delete_vanished_rows(ref('stg_staging__indicator_mentions')) }}",
     )
 }}
+
+-- depends_on: {{ ref('stg_staging__mention_removals') }}
 
 with
 

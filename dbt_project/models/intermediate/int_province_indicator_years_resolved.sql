@@ -9,8 +9,8 @@
     Keeps how many figures and articles there were, how many articles agreed with the chosen
     value, and the spread of the values.
     Incremental: a run recomputes only the groups that gained a figure since the last run, or that
-    hold a figure of an article re-read or removed since; a post-hook drops groups whose chosen
-    figure is gone or now belongs elsewhere (groups left empty). -#}
+    hold a figure of an article re-read since or whose figures were deleted since (mention_removals);
+    a post-hook drops groups whose chosen figure is gone or now belongs elsewhere (groups left empty). -#}
 {{
     config(
         materialized='incremental',
@@ -23,9 +23,12 @@
             {'columns': ['resolved_at']},
             {'columns': ['article_ids'], 'type': 'gin'},
         ],
+        pre_hook="{{ remember_watermark('resolved_at') }}",
         post_hook="{{ delete_stale_resolved_groups() }}",
     )
 }}
+
+-- depends_on: {{ ref('stg_staging__mention_removals') }}
 
 with
 
@@ -35,9 +38,13 @@ watermark as (
 ),
 
 changed_articles as (
-    select distinct article_id
+    select article_id
     from {{ ref('int_indicator_mentions_conformed') }}
     where conformed_at > (select since from watermark)
+    union
+    select article_id
+    from {{ ref('stg_staging__mention_removals') }}
+    where removed_at > (select since from watermark) - interval '{{ var("incremental_lookback") }}'
 ),
 
 affected_groups as (
@@ -50,14 +57,6 @@ affected_groups as (
     select province_key, indicator_code, reference_year, is_target
     from {{ this }}
     where article_ids && array(select article_id from changed_articles)
-    union
-    select resolved.province_key, resolved.indicator_code, resolved.reference_year, resolved.is_target
-    from {{ this }} as resolved
-    cross join lateral unnest(resolved.article_ids) as member(article_id)
-    where not exists (
-        select 1 from {{ ref('int_indicator_mentions_conformed') }} as conformed
-        where conformed.article_id = member.article_id
-    )
 ),
 {% endif %}
 

@@ -11,8 +11,11 @@
             {'columns': ['conformed_at']},
             {'columns': ['current_province_key', 'indicator_code', 'reference_year']},
         ],
+        pre_hook="{{ remember_watermark('conformed_at') }}",
         post_hook="{{ delete_vanished_rows(ref('int_indicator_mentions_conformed')) }}",
     )
 }}
+
+-- depends_on: {{ ref('stg_staging__mention_removals') }}
 
 {{ indicator_fact_rows('infrastructure') }}

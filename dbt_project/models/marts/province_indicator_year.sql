@@ -10,7 +10,7 @@
             {'columns': ['resolved_at']},
             {'columns': ['current_province_key', 'indicator_code', 'reference_year']},
         ],
-        post_hook="{{ delete_vanished_rows(ref('int_province_indicator_years_resolved'), key='province_indicator_year_id') }}",
+        post_hook="{{ delete_vanished_rows(ref('int_province_indicator_years_resolved'), key='province_indicator_year_id', article_column=none) }}",
     )
 }}
 
