@@ -5,12 +5,20 @@
 {% macro delete_stale_resolved_groups() %}
     {% if is_incremental() %}
     delete from {{ this }} as resolved
-    where resolved.article_ids && array(
-            select article_id
-            from {{ ref('int_indicator_mentions_conformed') }}
-            where conformed_at > (select since from previous_watermark)
-            union
-            {{ articles_with_removed_mentions() }}
+    where resolved.province_indicator_year_id in (
+            select held.province_indicator_year_id
+            from (
+                select article_id
+                from {{ ref('int_indicator_mentions_conformed') }}
+                where conformed_at > (select since from previous_watermark)
+                union
+                {{ articles_with_removed_mentions() }}
+            ) as changed
+            cross join lateral (
+                select province_indicator_year_id
+                from {{ this }} as holder
+                where holder.article_ids @> array[changed.article_id]
+            ) as held
         )
         and not exists (
             select 1

@@ -54,9 +54,14 @@ affected_groups as (
         and province_key is not null
         and reference_year is not null
     union
-    select province_key, indicator_code, reference_year, is_target
-    from {{ this }}
-    where article_ids && array(select article_id from changed_articles)
+    select held.province_key, held.indicator_code, held.reference_year, held.is_target
+    from changed_articles
+    cross join lateral (
+        {#- one GIN lookup per article: an && against a long array is quadratic in GIN -#}
+        select province_key, indicator_code, reference_year, is_target
+        from {{ this }} as resolved
+        where resolved.article_ids @> array[changed_articles.article_id]
+    ) as held
 ),
 {% endif %}
 
