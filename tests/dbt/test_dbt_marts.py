@@ -293,3 +293,16 @@ def test_article_read_again_with_no_figures_leaves_the_marts(warehouse, dbt_path
     incremental = snapshot(warehouse)
     run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
     assert snapshot(warehouse) == incremental
+
+
+def test_docs_generate_covers_every_model_and_column(warehouse, dbt_paths):
+    run_dbt(warehouse, ["docs", "generate", *dbt_paths])
+    target = Path(dbt_paths[1])
+    catalog = json.loads((target / "catalog.json").read_text())["nodes"]
+    models = {uid: node for uid, node in json.loads((target / "manifest.json").read_text())["nodes"].items()
+              if node["resource_type"] == "model"}
+    assert models and set(models) <= set(catalog)
+    assert [uid for uid, node in models.items() if not node["description"].strip()] == []
+    undescribed = [f"{uid}.{column}" for uid, node in models.items() for column in catalog[uid]["columns"]
+                   if not node["columns"].get(column, {}).get("description", "").strip()]
+    assert undescribed == []
