@@ -7,13 +7,7 @@
     delete from {{ this }} as resolved
     where resolved.province_indicator_year_id in (
             select held.province_indicator_year_id
-            from (
-                select article_id
-                from {{ ref('int_indicator_mentions_conformed') }}
-                where conformed_at > (select since from previous_watermark)
-                union
-                {{ articles_with_removed_mentions() }}
-            ) as changed
+            from ({{ resolved_articles_changed_since('(select since from previous_watermark)') }}) as changed
             cross join lateral (
                 select province_indicator_year_id
                 from {{ this }} as holder
@@ -34,3 +28,15 @@
     select 1
     {% endif %}
 {% endmacro %}
+
+
+{#- Articles whose groups int_province_indicator_years_resolved must look at again: re-conformed
+    since `conformed_since`, or whose figures were deleted since `removed_since`. Shared by the
+    model and its post-hook so that both see the same changes. -#}
+{% macro resolved_articles_changed_since(conformed_since, removed_since=none) -%}
+    select article_id
+    from {{ ref('int_indicator_mentions_conformed') }}
+    where conformed_at > {{ conformed_since }}
+    union
+    {{ articles_with_removed_mentions(removed_since or conformed_since) }}
+{%- endmacro %}

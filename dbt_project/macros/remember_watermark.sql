@@ -13,9 +13,10 @@
 {% endmacro %}
 
 
-{#- Articles whose figures were deleted since the watermark remembered by the pre-hook. -#}
-{% macro articles_with_removed_mentions() -%}
+{#- Articles whose figures were deleted since `since` (by default the watermark the pre-hook
+    remembered). -#}
+{% macro articles_with_removed_mentions(since='(select since from previous_watermark)') -%}
     select article_id
     from {{ ref('stg_staging__mention_removals') }}
-    where removed_at > (select since from previous_watermark)
+    where removed_at > {{ since }}
 {%- endmacro %}

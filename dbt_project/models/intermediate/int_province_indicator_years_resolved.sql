@@ -38,13 +38,9 @@ watermark as (
 ),
 
 changed_articles as (
-    select article_id
-    from {{ ref('int_indicator_mentions_conformed') }}
-    where conformed_at > (select since from watermark)
-    union
-    select article_id
-    from {{ ref('stg_staging__mention_removals') }}
-    where removed_at > (select since from watermark) - interval '{{ var("incremental_lookback") }}'
+    {{ resolved_articles_changed_since(
+        '(select since from watermark)',
+        "(select since from watermark) - interval '" ~ var('incremental_lookback') ~ "'") }}
 ),
 
 affected_groups as (
