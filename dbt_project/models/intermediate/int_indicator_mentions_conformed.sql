@@ -15,6 +15,7 @@
             {'columns': ['article_id']},
             {'columns': ['conformed_at']},
             {'columns': ['source_changed_at']},
+            {'columns': ['is_catalogued']},
             {'columns': ['province_key', 'indicator_code', 'reference_year', 'is_target']},
         ],
         pre_hook="{{ remember_watermark('source_changed_at') }}",
@@ -59,7 +60,8 @@ mentions as (
     select *
     from {{ ref('stg_staging__indicator_mentions') }}
     {% if is_incremental() %}
-    where article_id in (select article_id from changed_articles)
+    {#- an array, so that the planner looks the articles up by index rather than hashing every figure -#}
+    where article_id = any(array(select article_id from changed_articles))
     {% endif %}
 ),
 

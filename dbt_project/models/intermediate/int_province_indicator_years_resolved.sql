@@ -61,24 +61,42 @@ affected_groups as (
 ),
 {% endif %}
 
+{#- Only what the ranking and the summary read: a narrow sort, and each group's figures found
+    through the group index (a lateral lookup per group, not a merge over the whole table). -#}
 candidates as (
     select
-        figures.*,
+        figures.province_key,
+        figures.indicator_code,
+        figures.reference_year,
+        figures.is_target,
+        figures.mention_id,
+        figures.article_id,
+        figures.value,
         case figures.year_source
             when 'explicit' then 1 when 'inferred' then 2 when 'published_date' then 3 else 4
         end as year_source_rank,
-        case figures.qualifier when 'exact' then 1 else 2 end as qualifier_rank
-    from {{ ref('int_indicator_mentions_conformed') }} as figures
+        case figures.qualifier when 'exact' then 1 else 2 end as qualifier_rank,
+        figures.is_republished,
+        figures.published_date,
+        figures.published_at
     {% if is_incremental() %}
-    inner join affected_groups
-        on affected_groups.province_key = figures.province_key
-        and affected_groups.indicator_code = figures.indicator_code
-        and affected_groups.reference_year = figures.reference_year
-        and affected_groups.is_target = figures.is_target
-    {% endif %}
+    from affected_groups
+    cross join lateral (
+        select *
+        from {{ ref('int_indicator_mentions_conformed') }} as conformed
+        where conformed.province_key = affected_groups.province_key
+            and conformed.indicator_code = affected_groups.indicator_code
+            and conformed.reference_year = affected_groups.reference_year
+            and conformed.is_target = affected_groups.is_target
+            and conformed.is_catalogued
+        offset 0  {#- keeps one lookup per group: flattened, the planner merges the whole table -#}
+    ) as figures
+    {% else %}
+    from {{ ref('int_indicator_mentions_conformed') }} as figures
     where figures.is_catalogued
         and figures.province_key is not null
         and figures.reference_year is not null
+    {% endif %}
 ),
 
 ranked as (
@@ -99,26 +117,15 @@ ranked as (
     )
 ),
 
-{#- One pass per group: the chosen figure's attributes (preference_rank = 1) and the summary. -#}
+{#- One pass per group: the chosen figure and the summary; the chosen figure's other attributes
+    are read once per group below. -#}
 resolved as (
     select
         province_key,
         indicator_code,
         reference_year,
         is_target,
-        min(domain) as domain,
-        min(online_service_regime) as online_service_regime,
-        min(value) filter (where preference_rank = 1) as value,
-        min(denominator) filter (where preference_rank = 1) as denominator,
-        min(unit) filter (where preference_rank = 1) as unit,
-        min(qualifier) filter (where preference_rank = 1) as qualifier,
-        min(year_source) filter (where preference_rank = 1) as year_source,
         min(mention_id) filter (where preference_rank = 1) as chosen_mention_id,
-        min(article_id) filter (where preference_rank = 1) as chosen_article_id,
-        min(source_url) filter (where preference_rank = 1) as source_url,
-        min(published_date) filter (where preference_rank = 1) as published_date,
-        bool_or(is_republished) filter (where preference_rank = 1) as is_republished,
-        min(evidence) filter (where preference_rank = 1) as evidence,
         count(*) as mention_count,
         count(distinct article_id) as article_count,
         count(distinct article_id) filter (where value = chosen_value) as agreeing_article_count,
@@ -131,33 +138,41 @@ resolved as (
 )
 
 select
-    md5(concat_ws('|', province_key, indicator_code, reference_year, is_target))
-        as province_indicator_year_id,
-    province_key,
-    indicator_code,
-    domain,
-    online_service_regime,
-    reference_year,
-    is_target,
-    value,
-    denominator,
-    unit,
-    qualifier,
-    year_source,
-    chosen_mention_id,
-    chosen_article_id,
-    source_url,
-    published_date,
-    is_republished,
-    evidence,
-    mention_count,
-    article_count,
-    agreeing_article_count,
-    distinct_value_count,
-    value_min,
-    value_max,
-    value_max - value_min as value_spread,
-    round(100 * (value_max - value_min) / nullif(abs(value), 0), 2) as value_spread_pct,
-    article_ids,
+    md5(concat_ws('|', resolved.province_key, resolved.indicator_code, resolved.reference_year,
+        resolved.is_target)) as province_indicator_year_id,
+    resolved.province_key,
+    resolved.indicator_code,
+    chosen.domain,
+    chosen.online_service_regime,
+    resolved.reference_year,
+    resolved.is_target,
+    chosen.value,
+    chosen.denominator,
+    chosen.unit,
+    chosen.qualifier,
+    chosen.year_source,
+    resolved.chosen_mention_id,
+    chosen.article_id as chosen_article_id,
+    chosen.source_url,
+    chosen.published_date,
+    chosen.is_republished,
+    chosen.evidence,
+    resolved.mention_count,
+    resolved.article_count,
+    resolved.agreeing_article_count,
+    resolved.distinct_value_count,
+    resolved.value_min,
+    resolved.value_max,
+    resolved.value_max - resolved.value_min as value_spread,
+    round(100 * (resolved.value_max - resolved.value_min) / nullif(abs(chosen.value), 0), 2)
+        as value_spread_pct,
+    resolved.article_ids,
     now() as resolved_at
 from resolved
+cross join lateral (
+    {#- one index lookup per group; as a join the planner may hash the whole table for a few groups -#}
+    select *
+    from {{ ref('int_indicator_mentions_conformed') }} as conformed
+    where conformed.mention_id = resolved.chosen_mention_id
+    limit 1
+) as chosen
