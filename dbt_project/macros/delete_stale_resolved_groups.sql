@@ -5,7 +5,9 @@
 {% macro delete_stale_resolved_groups() %}
     {% if is_incremental() %}
     delete from {{ this }} as resolved
-    where resolved.province_indicator_year_id in (
+    {# an array, so that the few candidate groups are found first and the anti-join below runs on
+       them only; as a subquery the planner may anti-join the whole history first #}
+    where resolved.province_indicator_year_id = any(array(
             select held.province_indicator_year_id
             from ({{ resolved_articles_changed_since('(select since from previous_watermark)') }}) as changed
             cross join lateral (
@@ -13,7 +15,7 @@
                 from {{ this }} as holder
                 where holder.article_ids @> array[changed.article_id]
             ) as held
-        )
+        ))
         and not exists (
             select 1
             from {{ ref('int_indicator_mentions_conformed') }} as conformed

@@ -8,7 +8,7 @@
     delete from {{ this }} as t
     where not exists (select 1 from {{ upstream }} as u where u.{{ key }} = t.{{ key }})
     {%- if article_column %}
-        and t.{{ article_column }} in ({{ articles_with_removed_mentions() }})
+        and t.{{ article_column }} = any(array({{ articles_with_removed_mentions() }}))
     {%- endif %}
     {% else %}
     select 1

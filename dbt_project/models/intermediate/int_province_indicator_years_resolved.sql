@@ -62,13 +62,16 @@ affected_groups as (
 {% endif %}
 
 {#- Only what the ranking and the summary read: a narrow sort, and each group's figures found
-    through the group index (a lateral lookup per group, not a merge over the whole table). -#}
+    through the group index (a lateral lookup per group, not a merge over the whole table). The
+    group columns come from affected_groups, whose order the lookups keep, so that the ranking sorts
+    within each group only. -#}
+{%- set group = 'affected_groups' if is_incremental() else 'figures' %}
 candidates as (
     select
-        figures.province_key,
-        figures.indicator_code,
-        figures.reference_year,
-        figures.is_target,
+        {{ group }}.province_key,
+        {{ group }}.indicator_code,
+        {{ group }}.reference_year,
+        {{ group }}.is_target,
         figures.mention_id,
         figures.article_id,
         figures.value,
