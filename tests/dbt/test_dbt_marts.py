@@ -295,6 +295,33 @@ def test_article_read_again_with_no_figures_leaves_the_marts(warehouse, dbt_path
     assert snapshot(warehouse) == incremental
 
 
+def _coverage_failures(dsn, dbt_paths, *extra) -> list[str]:
+    """Mentions the coverage test reports, read from the test's stored failures."""
+    with pytest.raises(RuntimeError):
+        run_dbt(dsn, ["test", *dbt_paths, "--select", "assert_facts_cover_catalogued_mentions",
+                      "--store-failures", *extra])
+    return sorted(r[0] for r in query(dsn, "select mention_id from dbt_test__audit.assert_facts_cover_catalogued_mentions"))
+
+
+def test_coverage_test_checks_the_latest_run_and_full_history_on_demand(warehouse, dbt_paths):
+    """A new article is the nightly run's work; a fact lost from it is reported by the nightly test,
+    one lost from an older article only by the full-history run."""
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        insert_articles(conn, [("kg1", "kiengiang", "Kiên Giang", date(2024, 8, 1), None)])
+        insert_mentions(conn, [("kg1-bts", "kg1", "bts_stations", 2100, None, "count", "exact", False, 2024,
+                                "explicit")])
+    run_dbt(warehouse, ["build", *dbt_paths, *NO_LOOKBACK])
+
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("delete from marts.fct_infrastructure_indicators where mention_id in ('kg1-bts', 'hau1-bts')")
+    assert _coverage_failures(warehouse, dbt_paths, *NO_LOOKBACK) == ["kg1-bts"]
+    assert _coverage_failures(warehouse, dbt_paths, "--vars", "{test_full_history: true}") == [
+        "hau1-bts", "kg1-bts"]
+
+    run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
+    run_dbt(warehouse, ["test", *dbt_paths, "--select", "assert_facts_cover_catalogued_mentions"])
+
+
 def test_docs_generate_covers_every_model_and_column(warehouse, dbt_paths):
     run_dbt(warehouse, ["docs", "generate", *dbt_paths])
     target = Path(dbt_paths[1])
