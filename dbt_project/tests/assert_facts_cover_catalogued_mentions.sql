@@ -26,13 +26,7 @@ articles_in_scope as (
     from {{ conformed }}
     where conformed_at >= (select conformed_at from latest_batch)
     union
-    select article_id
-    from {{ ref('stg_staging__indicator_mentions') }}
-    where extracted_at > (select since from previous_batch)
-    union
-    select article_id
-    from {{ ref('stg_staging__articles') }}
-    where updated_at > (select since from previous_batch)
+    {{ articles_staged_since('(select since from previous_batch)') }}
     union
     {{ articles_with_removed_mentions('(select since from previous_batch)') }}
 ),

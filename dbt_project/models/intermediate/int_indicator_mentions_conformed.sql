@@ -36,13 +36,7 @@ watermark as (
 ),
 
 changed_articles as (
-    select article_id
-    from {{ ref('stg_staging__indicator_mentions') }}
-    where extracted_at > (select since from watermark)
-    union
-    select article_id
-    from {{ ref('stg_staging__articles') }}
-    where updated_at > (select since from watermark)
+    {{ articles_staged_since('(select since from watermark)') }}
     union
     select article_id
     from {{ this }}

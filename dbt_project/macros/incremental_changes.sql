@@ -20,3 +20,16 @@
     from {{ ref('stg_staging__mention_removals') }}
     where removed_at > {{ since }}
 {%- endmacro %}
+
+
+{#- Articles whose figures were (re-)extracted or which were re-parsed after `since`: the staging
+    changes an incremental run of the conformed model has to read. -#}
+{% macro articles_staged_since(since) -%}
+    select article_id
+    from {{ ref('stg_staging__indicator_mentions') }}
+    where extracted_at > {{ since }}
+    union
+    select article_id
+    from {{ ref('stg_staging__articles') }}
+    where updated_at > {{ since }}
+{%- endmacro %}
