@@ -33,3 +33,15 @@
     from {{ ref('stg_staging__articles') }}
     where updated_at > {{ since }}
 {%- endmacro %}
+
+
+{#- Articles whose groups int_province_indicator_years_resolved must look at again: re-conformed
+    since `conformed_since`, or whose figures were deleted since `removed_since`. Shared by the
+    model and its post-hook so that both see the same changes. -#}
+{% macro resolved_articles_changed_since(conformed_since, removed_since=none) -%}
+    select article_id
+    from {{ ref('int_indicator_mentions_conformed') }}
+    where conformed_at > {{ conformed_since }}
+    union
+    {{ articles_with_removed_mentions(removed_since or conformed_since) }}
+{%- endmacro %}
