@@ -1,8 +1,10 @@
 """The embedded warehouse: a Postgres 16 cluster run from the `pgserver` package's binaries.
 
 The cluster lives in the state folder and listens on 127.0.0.1 so BI tools on the same machine can
-connect with a password; local socket connections are trusted. Starting is idempotent and guarded
-by a file lock, so concurrent Airflow tasks may all call `ensure_running`.
+connect with a password. Every connection needs a password, the local socket's included, and the
+socket is reachable by the service account alone: any local user could otherwise become the
+warehouse's superuser. Starting is idempotent and guarded by a file lock, so concurrent Airflow
+tasks may all call `ensure_running`.
 """
 from __future__ import annotations
 
@@ -27,6 +29,15 @@ log = logging.getLogger(__name__)
 # Postgres refuses to run as root; pgserver uses this unprivileged account for the same reason.
 SERVICE_USER = "pgserver"
 
+# Written on every start, so a cluster initialised by an older version loses its trust lines too.
+HBA_RULES = """\
+# Managed by vnict (warehouse/embedded.py): rewritten at every start.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 scram-sha-256
+host    all       all   127.0.0.1/32  scram-sha-256
+host    all       all   ::1/128       scram-sha-256
+"""
+
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot be started or reached; the message says why and what to do."""
@@ -48,7 +59,7 @@ class EmbeddedPostgres:
 
     @property
     def socket_dir(self) -> Path:
-        return self.settings.run_dir
+        return self.settings.run_dir / "pg"
 
     @property
     def password_file(self) -> Path:
@@ -99,7 +110,7 @@ class EmbeddedPostgres:
     def _prepare_state_dir(self) -> None:
         state = self.settings.state_dir
         try:
-            for d in (state, self.settings.run_dir, self.settings.log_dir):
+            for d in (state, self.settings.run_dir, self.socket_dir, self.settings.log_dir):
                 d.mkdir(parents=True, exist_ok=True)
             probe = state / ".write-probe"
             probe.write_text("ok")
@@ -124,10 +135,10 @@ class EmbeddedPostgres:
             self.password_file.write_text(secrets.token_urlsafe(18))
             self.password_file.chmod(0o600)
         pwfile.write_text(self._password())
-        self._hand_over([self.data_dir, self.settings.run_dir, self.settings.log_dir, pwfile])
+        self._hand_over([self.data_dir, self.socket_dir, self.settings.log_dir, pwfile])
         try:
             self._run([str(_bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", self.settings.pg_user,
-                       "--encoding=UTF8", "--locale=C.UTF-8", "--auth-local=trust",
+                       "--encoding=UTF8", "--locale=C.UTF-8", "--auth-local=scram-sha-256",
                        "--auth-host=scram-sha-256", f"--pwfile={pwfile}"])
         finally:
             pwfile.unlink(missing_ok=True)
@@ -139,14 +150,23 @@ class EmbeddedPostgres:
         if stale.exists():
             log.warning("removing stale %s left by a crashed server", stale)
             stale.unlink()
-        self._hand_over([self.settings.run_dir, self.settings.log_dir])
-        options = f"-h {s.pg_host} -p {s.pg_port} -k {self.socket_dir}"
+        self._write_hba()
+        self.socket_dir.chmod(0o700)
+        self._hand_over([self.socket_dir, self.settings.log_dir])
+        options = f"-h {s.pg_host} -p {s.pg_port} -k {self.socket_dir} -c unix_socket_permissions=0700"
         try:
             self._pg_ctl(["-w", "-t", "60", "-l", str(self.log_file), "-o", options, "start"])
         except WarehouseError as exc:
             tail = self.log_file.read_text(errors="replace")[-1500:] if self.log_file.exists() else ""
             raise WarehouseError(f"{exc}\n--- postgres log ---\n{tail}") from exc
         log.info("embedded Postgres started on %s:%s (data in %s)", s.pg_host, s.pg_port, self.data_dir)
+
+    def _write_hba(self) -> None:
+        hba = self.data_dir / "pg_hba.conf"
+        if not hba.exists() or hba.read_text() != HBA_RULES:
+            hba.write_text(HBA_RULES)
+            hba.chmod(0o600)
+            self._hand_over([hba])
 
     def _ensure_database(self) -> None:
         import psycopg
@@ -229,7 +249,7 @@ class EmbeddedPostgres:
         for path in paths:
             if path.exists():
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-        for path in (self.data_dir, self.settings.run_dir, self.settings.log_dir):
+        for path in (self.data_dir, self.socket_dir, self.settings.log_dir):
             if path.exists():
                 for child in path.rglob("*"):
                     if child.owner() != SERVICE_USER:

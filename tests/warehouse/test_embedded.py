@@ -104,3 +104,34 @@ def test_migrations_apply_once_in_order(fresh_database, test_settings):
 def test_resolve_dsn_uses_warehouse_dsn_when_set(pg_cluster, test_settings):
     settings = dataclasses.replace(test_settings, warehouse_dsn=pg_cluster.dsn("postgres"))
     assert resolve_dsn(settings) == pg_cluster.dsn("postgres")
+
+
+def test_local_socket_needs_a_password_and_is_owner_only(pg_cluster, test_settings):
+    """Any local user reached the superuser through a trusted, world-connectable socket."""
+    pg_cluster.ensure_running()
+    sock_dir = pg_cluster.socket_dir
+    sockets = list(sock_dir.glob(".s.PGSQL.*"))
+    assert sockets, f"no socket in {sock_dir}"
+    assert sock_dir.stat().st_mode & 0o077 == 0
+    assert all(s.stat().st_mode & 0o077 == 0 for s in sockets if not s.name.endswith(".lock"))
+    hba = (test_settings.pg_data_dir / "pg_hba.conf").read_text()
+    assert "trust" not in [line.split()[-1] for line in hba.splitlines() if line and not line.startswith("#")]
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(host=str(sock_dir), port=test_settings.pg_port, user=test_settings.pg_user,
+                        dbname="postgres", password="", connect_timeout=5)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"),
+                    reason="needs root to act as another local user, and the system Python")
+def test_another_local_user_cannot_reach_the_socket(pg_cluster, test_settings):
+    pg_cluster.ensure_running()
+    path = str(pg_cluster.socket_dir / f".s.PGSQL.{test_settings.pg_port}")
+    probe = ("import socket,sys\n"
+             "s = socket.socket(socket.AF_UNIX)\n"
+             "try:\n"
+             f"    s.connect({path!r})\n"
+             "except PermissionError:\n"
+             "    sys.exit(3)\n")
+    result = subprocess.run(["/usr/bin/python3", "-c", probe], user="nobody", capture_output=True, text=True,
+                            cwd="/")
+    assert result.returncode == 3, result.stdout + result.stderr
