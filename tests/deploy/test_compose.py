@@ -1,4 +1,5 @@
 """The server stack: docker-compose.yml must be valid and wire the services of the design."""
+import os
 import shutil
 import subprocess
 
@@ -17,12 +18,43 @@ def _compose_command():
     pytest.skip("neither `docker compose` nor `docker-compose` is installed (.ci/run installs it)")
 
 
+SECRETS = {"WAREHOUSE_PASSWORD": "w-secret-1", "AIRFLOW_DB_PASSWORD": "a-secret-2",
+           "AIRFLOW_JWT_SECRET": "j-secret-3", "BI_READER_PASSWORD": "b-secret-4"}
+
+
+def _config(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    return subprocess.run([*_compose_command(), "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
+                          capture_output=True, text=True, cwd=REPO_ROOT, env={**clean, **env})
+
+
 @pytest.fixture(scope="module")
 def resolved():
-    result = subprocess.run([*_compose_command(), "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
-                            capture_output=True, text=True, cwd=REPO_ROOT)
+    result = _config(SECRETS)
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)
+
+
+@pytest.mark.parametrize("missing", ["WAREHOUSE_PASSWORD", "AIRFLOW_DB_PASSWORD", "AIRFLOW_JWT_SECRET"])
+def test_no_secret_has_a_default(missing):
+    """A fixed fallback JWT secret let a token signed offline in as admin."""
+    result = _config({k: v for k, v in SECRETS.items() if k != missing})
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_secrets_come_from_the_environment_only(resolved):
+    text = (REPO_ROOT / "docker-compose.yml").read_text()
+    assert ":-change-me" not in text and ":-airflow}" not in text and ":-vnict}" not in text
+    env = resolved["services"]["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "j-secret-3"
+    assert "w-secret-1" in env["WAREHOUSE_DSN"]
+
+
+def test_api_listens_on_loopback_by_default(resolved):
+    ports = resolved["services"]["airflow-apiserver"]["ports"]
+    hosts = [p.get("host_ip") if isinstance(p, dict) else p.rsplit(":", 2)[0] for p in ports]
+    assert hosts == ["127.0.0.1"] * len(ports), ports
 
 
 def test_stack_has_the_services_of_the_design(resolved):
