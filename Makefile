@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test ui stop clean benchmarks
+.PHONY: install run test eval ui stop clean benchmarks
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+eval: install
+	$(BIN)/python eval/evaluate.py
 
 ui: install
 	$(BIN)/vnict ui

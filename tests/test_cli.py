@@ -7,7 +7,7 @@ import sys
 from vnict.settings import REPO_ROOT
 
 SEEDS = REPO_ROOT / "portal_mirror" / "content" / "seed_articles"
-sys.path.insert(0, str(REPO_ROOT / "tests" / "fixtures"))
+sys.path.insert(0, str(REPO_ROOT / "eval"))
 import score_extraction  # noqa: E402
 
 

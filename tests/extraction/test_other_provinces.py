@@ -10,7 +10,7 @@ from pathlib import Path
 from extraction import extract
 
 HERE = Path(__file__).parent / "fixtures"
-SCORER = Path(__file__).resolve().parents[1] / "fixtures" / "score_extraction.py"
+SCORER = Path(__file__).resolve().parents[2] / "eval" / "score_extraction.py"
 
 
 def test_other_provinces_scored():

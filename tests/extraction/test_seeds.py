@@ -13,7 +13,7 @@ from extraction import extract
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "portal_mirror" / "content" / "seed_articles"
 GOLD = ROOT / "tests" / "fixtures" / "gold_seeds.jsonl"
-SCORER = ROOT / "tests" / "fixtures" / "score_extraction.py"
+SCORER = ROOT / "eval" / "score_extraction.py"
 
 
 def _scorer():
