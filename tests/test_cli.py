@@ -1,5 +1,6 @@
 """The `vnict` command line: the extraction contract through the console entry point."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -47,3 +48,26 @@ def test_extract_plain_files_and_a_missing_manifest():
     missing = _vnict("extract", "--manifest", "/nonexistent/manifest.jsonl")
     assert missing.returncode == 2
     assert "manifest not found" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_reprocess_with_a_bad_date_fails_at_once():
+    """It used to start Airflow and report success about 400 s later."""
+    import time
+
+    start = time.monotonic()
+    result = _vnict("reprocess", "--since", "notadate")
+    assert result.returncode == 2
+    assert "notadate" in result.stderr and "YYYY-MM-DD" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - start < 30
+
+
+def test_run_and_reprocess_check_range_and_portal_before_starting(tmp_path):
+    env = {**os.environ, "VNICT_STATE_DIR": str(tmp_path / "state")}
+    backwards = subprocess.run([sys.executable, "-m", "vnict.cli", "run", "--since", "2024-01-01",
+                                "--until", "2023-01-01"], capture_output=True, text=True, cwd=REPO_ROOT, env=env)
+    assert backwards.returncode == 2 and "is not after --since" in backwards.stderr
+    unknown = subprocess.run([sys.executable, "-m", "vnict.cli", "reprocess", "--portal", "no_such_portal"],
+                             capture_output=True, text=True, cwd=REPO_ROOT, env=env)
+    assert unknown.returncode == 2 and "no portal 'no_such_portal'" in unknown.stderr
+    assert not (tmp_path / "state").exists()  # nothing was started

@@ -16,6 +16,33 @@ log = logging.getLogger("vnict")
 HISTORY_START = "2018-01-01"
 
 
+def _day(value: str) -> str:
+    """An argparse type: a calendar day, checked before Airflow starts (minutes later is too late)."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day written YYYY-MM-DD") from None
+    return value
+
+
+def _check_before_airflow(args) -> None:
+    """The registry loads and the range and portal make sense, or the run never starts."""
+    from scrapers.registry import RegistryError, load_registry
+
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and until <= since:
+        raise SettingsError(f"--until {until} is not after --since {since}")
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        raise SettingsError(f"the sources registry is not valid: {exc}") from None
+    portal = getattr(args, "portal", None)
+    if portal and portal not in registry.ids():
+        raise SettingsError(f"no portal {portal!r} in the registry (known: {', '.join(registry.ids())})")
+
+
 def _cmd_dsn(args) -> int:
     from warehouse.connection import resolve_dsn
 
@@ -75,6 +102,7 @@ def _cmd_run(args) -> int:
     from vnict.services import airflow, mirror_pid, start_mirror, stop_mirror
 
     settings = load_settings()
+    _check_before_airflow(args)
     dsn = prepare_warehouse(settings)
     started_mirror = False
     if settings.sources_mode == "mirror" and mirror_pid(settings) is None:
@@ -117,6 +145,7 @@ def _cmd_reprocess(args) -> int:
     from vnict.services import airflow
 
     settings = load_settings()
+    _check_before_airflow(args)
     prepare_warehouse(settings)
     ensure_dbt_manifest(settings)
     airflow(settings, "db", "migrate", capture=True)
@@ -156,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_extract)
 
     p = sub.add_parser("run", help="run the nightly DAG once, end to end, through Airflow")
-    p.add_argument("--since", default=HISTORY_START, help="start of the data interval (default %(default)s)")
-    p.add_argument("--until", default=None, help="end of the data interval (default: now)")
+    p.add_argument("--since", type=_day, default=HISTORY_START, help="start of the data interval (default %(default)s)")
+    p.add_argument("--until", type=_day, default=None, help="end of the data interval (default: now)")
     p.add_argument("--logical-date", default=None, help="the DAG run's logical date (default: now)")
     p.set_defaults(func=_cmd_run)
 
@@ -166,8 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ui)
 
     p = sub.add_parser("reprocess", help="parse and extract stored pages again for a date range, then rebuild the marts")
-    p.add_argument("--since", default=None, help="first day, YYYY-MM-DD (default: no bound)")
-    p.add_argument("--until", default=None, help="day after the last, YYYY-MM-DD (default: no bound)")
+    p.add_argument("--since", type=_day, default=None, help="first day, YYYY-MM-DD (default: no bound)")
+    p.add_argument("--until", type=_day, default=None, help="day after the last, YYYY-MM-DD (default: no bound)")
     p.add_argument("--by", choices=["published", "fetched"], default="published",
                    help="which date the range applies to (default %(default)s)")
     p.add_argument("--portal", default=None, help="only this portal id")
