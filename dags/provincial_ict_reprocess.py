@@ -75,7 +75,13 @@ def provincial_ict_reprocess():
             return {"articles": 0, "figures": 0}
         return extract_figures(warehouse_dsn(), ids, force=True)
 
-    extract(parse.expand(batch=select_pages()))
+    @task
+    def run_complete() -> None:
+        """Succeeds only when every task did: `extract` runs on all_done, so without this check a
+        failed selection or parse would still end in a successful run."""
+
+    parsed = parse.expand(batch=select_pages())
+    [parsed, extract(parsed)] >> run_complete()
 
 
 provincial_ict_reprocess()

@@ -84,8 +84,19 @@ def test_staging_assets_feed_the_marts_dag(parsed_dags):
 
 def test_reprocess_never_fetches(parsed_dags):
     tasks = _all_dags(parsed_dags)["provincial_ict_reprocess"]["tasks"]
-    assert set(tasks) == {"select_pages", "parse", "extract"}
+    assert set(tasks) == {"select_pages", "parse", "extract", "run_complete"}
     assert tasks["parse"]["mapped"]
+
+
+def test_every_dag_ends_in_a_check_that_fails_the_run(parsed_dags):
+    """A task on all_done as the only leaf ended a failed reprocess as a successful run."""
+    for dag_id, dag in _all_dags(parsed_dags).items():
+        tasks = dag["tasks"]
+        leaves = [t for t in tasks if not any(t in v["upstream"] for v in tasks.values())]
+        lenient = [t for t in leaves if tasks[t]["trigger_rule"] != "all_success"]
+        assert not lenient, f"{dag_id}: leaves {lenient} succeed whatever failed before them"
+    reprocess = _all_dags(parsed_dags)["provincial_ict_reprocess"]["tasks"]
+    assert set(reprocess["run_complete"]["upstream"]) == {"parse", "extract"}
 
 
 def test_the_probe_catches_a_dag_that_reaches_the_database_at_import(tmp_path, airflow_test_env):
