@@ -24,6 +24,7 @@ from typing import Any, Collection, Iterator, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from protego import Protego
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -433,23 +434,33 @@ class Fetcher:
         policy = host.policy
 
         def attempt() -> _Robots:
-            with host.semaphore, self._borrow() as session:
-                time.sleep(host.reserve_slot())
-                try:
-                    resp = session.get(
-                        robots_url, timeout=(policy.connect_timeout, policy.read_timeout),
-                        verify=policy.verify, stream=True, allow_redirects=True)
-                except requests.exceptions.SSLError as exc:
-                    raise TlsError(f"TLS error reading {robots_url}: {exc}", url=robots_url) from exc
-                except requests.exceptions.RequestException as exc:
-                    raise NetworkError(f"{type(exc).__name__} reading {robots_url}: {exc}", url=robots_url) from exc
-                with resp:
-                    if resp.status_code >= 500 or resp.status_code == 429:
-                        raise HttpStatusError(f"HTTP {resp.status_code} for {robots_url}", url=robots_url,
-                                              status_code=resp.status_code)
-                    if resp.status_code >= 400:
-                        return _Robots(parser=None, fetched=time.monotonic())
-                    body = self._read_capped(resp, ROBOTS_MAX_BYTES, policy, robots_url, truncate=True)
+            current, chain = robots_url, [robots_url]
+            while True:
+                target_host = self._host(current)
+                with target_host.semaphore, self._borrow() as session:
+                    time.sleep(target_host.reserve_slot())
+                    try:
+                        resp = session.get(
+                            current, timeout=(policy.connect_timeout, policy.read_timeout),
+                            verify=policy.verify, stream=True, allow_redirects=False)
+                    except requests.exceptions.SSLError as exc:
+                        raise TlsError(f"TLS error reading {current}: {exc}", url=current) from exc
+                    except requests.exceptions.RequestException as exc:
+                        raise NetworkError(f"{type(exc).__name__} reading {current}: {exc}", url=current) from exc
+                    with resp:
+                        if resp.status_code in _REDIRECT_CODES and resp.headers.get("Location"):
+                            target = _strip_fragment(urljoin(current, resp.headers["Location"].strip()))
+                            self._check_redirect(current, target, chain, None)
+                            chain.append(target)
+                            current = target
+                            continue
+                        if resp.status_code >= 500 or resp.status_code == 429:
+                            raise HttpStatusError(f"HTTP {resp.status_code} for {current}", url=current,
+                                                  status_code=resp.status_code)
+                        if resp.status_code >= 400:
+                            return _Robots(parser=None, fetched=time.monotonic())
+                        body = self._read_capped(resp, ROBOTS_MAX_BYTES, policy, current, truncate=True)
+                break
             text, _ = decode_bytes(body, "text/plain; charset=utf-8")
             parser = Protego.parse(text or "")
             delay = parser.crawl_delay(self.robots_agent)
@@ -637,7 +648,9 @@ class Fetcher:
         start = t0 if t0 is not None else time.monotonic()
         buf = bytearray()
         try:
-            for chunk in resp.iter_content(chunk_size=65536):
+            # read1 returns what one socket read brought, so the deadline holds during a body that
+            # drips in a few bytes at a time (64 KB reads waited for 64 KB before any check)
+            while chunk := resp.raw.read1(65536, decode_content=True):
                 buf += chunk
                 if len(buf) > cap:
                     if truncate:
@@ -648,6 +661,7 @@ class Fetcher:
                     raise NetworkError(f"{url} took longer than {policy.total_timeout:.0f}s to download",
                                        url=url)
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
-                requests.exceptions.ContentDecodingError, requests.exceptions.Timeout) as exc:
+                requests.exceptions.ContentDecodingError, requests.exceptions.Timeout,
+                urllib3.exceptions.HTTPError, OSError) as exc:
             raise NetworkError(f"{type(exc).__name__} while reading {url}: {exc}", url=url) from exc
         return bytes(buf)

@@ -275,3 +275,50 @@ def test_429_is_retried_honouring_retry_after_but_other_4xx_are_not(make_server)
         ok, gone, forbidden = (f.fetch(srv.url + p) for p in ("/limited", "/gone", "/forbidden"))
     assert ok.ok and ok.attempts == 2
     assert (gone.status_code, gone.attempts, forbidden.status_code, forbidden.attempts) == (410, 1, 403, 1)
+
+
+def test_robots_txt_redirect_to_a_private_address_is_refused(make_server):
+    """robots.txt was read with automatic redirects, past the private-address check."""
+    inside = make_server({"*": Reply(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"})})
+    origin = make_server({"/robots.txt": Reply(302, b"", {"Location": inside.url + "/robots.txt"}),
+                          "*": Reply()})
+    with fast_fetcher(allow_private=False) as f:  # only redirects are checked: the origin is reached
+        result = f.fetch(origin.url + "/page.html")
+    assert inside.paths() == []
+    assert not result.ok and "/page.html" not in origin.paths()
+
+
+def test_robots_txt_redirect_within_the_site_is_followed(make_server):
+    srv = make_server({"/robots.txt": Reply(301, b"", {"Location": "/static/robots.txt"}),
+                       "/static/robots.txt": Reply(200, b"User-agent: *\nDisallow: /private/\n",
+                                                   {"Content-Type": "text/plain"}),
+                       "*": Reply()})
+    with fast_fetcher() as f:
+        assert f.fetch(srv.url + "/private/x").error_kind == "disallowed"
+        assert f.fetch(srv.url + "/public").ok
+
+
+def test_slow_drip_body_is_cut_at_the_deadline(make_server):
+    """A body sent a few bytes at a time held a 4 s limit for 19.5 s (checked only every 64 KB)."""
+    def drip(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        try:
+            for _ in range(400):
+                handler.wfile.write(b"x" * 10)
+                handler.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            pass
+        return None
+
+    srv = make_server({"/drip": drip})
+    policy = HostPolicy(requests_per_second=1000.0, connect_timeout=2.0, read_timeout=2.0, total_timeout=1.0)
+    with fast_fetcher(default_policy=policy, max_attempts=1) as f:
+        t0 = time.monotonic()
+        result = f.fetch(srv.url + "/drip")
+        elapsed = time.monotonic() - t0
+    assert not result.ok and "longer than" in result.error
+    assert elapsed < 3.0, elapsed  # the deadline, plus at most one read timeout
