@@ -217,6 +217,9 @@ _LINK_KEYS = {"items", "link", "date", "date_attribute", "date_order"}
 _PAGINATION_KEYS = {"kind", "param", "params", "template", "template_first_page", "endpoint", "json", "form",
                     "response", "start", "max_pages", "seek"}
 _ARCHIVE_KEYS = {"url_template", "granularity", "max_days", "pagination"}
+# A portal is someone else's server: no setting may make the crawler hammer it or hang on it.
+POLITENESS_BOUNDS = {"requests_per_second": (0.01, 5.0), "concurrency": (1, 4), "connect_timeout": (1, 60),
+                     "read_timeout": (1, 120), "total_timeout": (5, 600), "max_bytes": (64 * 1024, 50 * 1024 * 1024)}
 _POLITENESS_KEYS = {"requests_per_second", "concurrency", "connect_timeout", "read_timeout", "total_timeout",
                     "max_bytes"}
 _TLS_KEYS = {"ca_bundle", "verify", "reason"}
@@ -262,13 +265,17 @@ class _Checker:
             return default
         return value
 
-    def number(self, where: str, value: Any, default: float, *, integer: bool = False, positive: bool = True):
+    def number(self, where: str, value: Any, default: float, *, integer: bool = False, positive: bool = True,
+               bounds: tuple[float, float] | None = None):
         if value is None:
             return default
         ok_type = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, ok_type) or (positive and value <= 0):
             kind = "a positive integer" if integer else "a positive number"
             self.error(where, f"expected {kind}, got {value!r}")
+            return default
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            self.error(where, f"{value!r} is outside the sane range {bounds[0]:g}..{bounds[1]:g}")
             return default
         return value
 
@@ -454,12 +461,18 @@ def _portal(c: _Checker, i: int, data: Any, defaults: Mapping[str, Any], overrid
     politeness = HostPolicy()
     if c.keys(f"{where}.politeness", pol, _POLITENESS_KEYS):
         politeness = HostPolicy(
-            requests_per_second=c.number(f"{where}.politeness.requests_per_second", pol.get("requests_per_second"), 1.0),
-            concurrency=c.number(f"{where}.politeness.concurrency", pol.get("concurrency"), 1, integer=True),
-            connect_timeout=c.number(f"{where}.politeness.connect_timeout", pol.get("connect_timeout"), 10.0),
-            read_timeout=c.number(f"{where}.politeness.read_timeout", pol.get("read_timeout"), 30.0),
-            total_timeout=c.number(f"{where}.politeness.total_timeout", pol.get("total_timeout"), 120.0),
-            max_bytes=c.number(f"{where}.politeness.max_bytes", pol.get("max_bytes"), DEFAULT_MAX_BYTES, integer=True),
+            requests_per_second=c.number(f"{where}.politeness.requests_per_second", pol.get("requests_per_second"),
+                                         1.0, bounds=POLITENESS_BOUNDS["requests_per_second"]),
+            concurrency=c.number(f"{where}.politeness.concurrency", pol.get("concurrency"), 1, integer=True,
+                                 bounds=POLITENESS_BOUNDS["concurrency"]),
+            connect_timeout=c.number(f"{where}.politeness.connect_timeout", pol.get("connect_timeout"), 10.0,
+                                     bounds=POLITENESS_BOUNDS["connect_timeout"]),
+            read_timeout=c.number(f"{where}.politeness.read_timeout", pol.get("read_timeout"), 30.0,
+                                  bounds=POLITENESS_BOUNDS["read_timeout"]),
+            total_timeout=c.number(f"{where}.politeness.total_timeout", pol.get("total_timeout"), 120.0,
+                                   bounds=POLITENESS_BOUNDS["total_timeout"]),
+            max_bytes=c.number(f"{where}.politeness.max_bytes", pol.get("max_bytes"), DEFAULT_MAX_BYTES, integer=True,
+                               bounds=POLITENESS_BOUNDS["max_bytes"]),
         )
 
     tls = Tls()
