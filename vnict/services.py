@@ -26,10 +26,16 @@ def _mirror_pidfile(settings: Settings) -> Path:
 
 
 def mirror_pid(settings: Settings) -> int | None:
+    """The mirror's pid, only when that process is the mirror serving this state folder: after a
+    reboot or a kill the pid in a stale file may belong to any other process."""
     try:
         pid = int(_mirror_pidfile(settings).read_text())
         os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    if b"portal_mirror" not in argv or str(settings.mirror_sites_file).encode() not in argv:
+        log.warning("ignoring stale %s: pid %d is not this project's mirror", _mirror_pidfile(settings), pid)
         return None
     return pid
 

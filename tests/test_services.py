@@ -1,0 +1,43 @@
+"""The mirror's pid file: stop only ever signals the mirror this project started."""
+from __future__ import annotations
+
+import dataclasses
+import socket
+import subprocess
+import sys
+
+from vnict.services import mirror_pid, start_mirror, stop_mirror
+from vnict.settings import load_settings
+
+
+def _settings(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return dataclasses.replace(load_settings(), state_dir=tmp_path / "state", mirror_port=port)
+
+
+def test_a_stale_pid_of_a_foreign_process_is_left_alone(tmp_path):
+    settings = _settings(tmp_path)
+    settings.run_dir.mkdir(parents=True)
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (settings.run_dir / "mirror.pid").write_text(str(bystander.pid))
+        assert mirror_pid(settings) is None
+        assert stop_mirror(settings) is False
+        assert bystander.poll() is None, "stop_mirror killed a process it did not start"
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_the_project_mirror_is_found_and_stopped(tmp_path):
+    settings = _settings(tmp_path)
+    sites = start_mirror(settings)
+    try:
+        assert sites
+        pid = mirror_pid(settings)
+        assert pid is not None
+    finally:
+        assert stop_mirror(settings) is True
+    assert mirror_pid(settings) is None
