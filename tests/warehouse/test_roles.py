@@ -44,3 +44,10 @@ def test_bi_reader_cannot_write_anywhere(bi_reader_dsn, statement):
     with psycopg.connect(bi_reader_dsn) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(statement)
+
+
+def test_bi_reader_has_a_statement_timeout_and_a_connection_limit(bi_reader_dsn, warehouse_dsn):
+    with psycopg.connect(bi_reader_dsn) as conn:
+        assert conn.execute("show statement_timeout").fetchone()[0] == "2min"
+    with psycopg.connect(warehouse_dsn) as conn:
+        assert conn.execute("select rolconnlimit from pg_roles where rolname = 'bi_reader'").fetchone()[0] == 20
