@@ -16,6 +16,9 @@ from . import extract
 
 log = logging.getLogger(__name__)
 
+# No article is this long; a larger file is a dump or a mistake, and reading it whole costs memory.
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+
 
 class UsageError(Exception):
     """A problem with the command line or the manifest itself: reported plainly, exit 2."""
@@ -81,9 +84,15 @@ def run(argv: list[str]) -> int:
     out = sys.stdout
     for doc, path, published, province in entries:
         try:
+            size = path.stat().st_size
+            if size > MAX_INPUT_BYTES:
+                print(f"vnict extract: skipping {doc}: {size:,} bytes, over the {MAX_INPUT_BYTES:,}-byte limit "
+                      "for one article", file=sys.stderr)
+                failed += 1
+                continue
             text = path.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            print(f"vnict extract: cannot read {doc}: {exc.strerror or exc}", file=sys.stderr)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+            print(f"vnict extract: cannot read {doc!r}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             failed += 1
             continue
         for m in extract(text, published=published, province=province):
@@ -92,12 +101,16 @@ def run(argv: list[str]) -> int:
     return 1 if failed else 0
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+def run_cli(argv: list[str]) -> int:
+    """`run` as a command: a reader that closes the pipe early (`| head`) ends the output quietly."""
     try:
-        code = run(sys.argv[1:])
-    except BrokenPipeError:  # output piped into `head`: stop quietly
+        return run(argv)
+    except BrokenPipeError:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
-    sys.exit(code)
+        return 0
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(run_cli(sys.argv[1:]))

@@ -91,9 +91,9 @@ def _cmd_mirror(args) -> int:
 
 
 def _cmd_extract(args) -> int:
-    from extraction.cli import run
+    from extraction.cli import run_cli
 
-    return run(args.rest)
+    return run_cli(args.rest)
 
 
 def _cmd_run(args) -> int:
@@ -207,9 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["extract"]:  # the extraction contract owns its own arguments
-        from extraction.cli import run
+        from extraction.cli import run_cli
 
-        return run(argv[1:])
+        return run_cli(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)

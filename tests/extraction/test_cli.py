@@ -66,3 +66,38 @@ def test_unreadable_doc_reported_others_processed(tmp_path, capsys):
 def test_no_arguments(capsys):
     assert run([]) == 2
     assert "nothing to read" in capsys.readouterr().err
+
+
+def test_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    from vnict.settings import REPO_ROOT
+
+    text = "Toàn tỉnh có 939 trạm BTS và 74.500 thuê bao Internet.\n" * 4000
+    doc = tmp_path / "long.txt"
+    doc.write_text(text, encoding="utf-8")
+    proc = subprocess.run(f'"{sys.executable}" -m vnict.cli extract "{doc}" "{doc}" | head -1',
+                          shell=True, capture_output=True, text=True, cwd=REPO_ROOT)
+    assert proc.stdout.count("\n") == 1
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_a_nul_byte_in_a_manifest_path_is_a_clear_error(tmp_path, capsys):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"doc": "a\u0000b.txt"}) + "\n", encoding="utf-8")
+    assert run(["--manifest", str(manifest)]) == 1
+    assert "cannot read 'a\\x00b.txt'" in capsys.readouterr().err
+
+
+def test_an_oversized_input_is_skipped_with_a_message(tmp_path, capsys, monkeypatch):
+    import extraction.cli as cli
+
+    monkeypatch.setattr(cli, "MAX_INPUT_BYTES", 1000)
+    big, small = tmp_path / "big.txt", tmp_path / "small.txt"
+    big.write_text("x" * 2000, encoding="utf-8")
+    small.write_text("Toàn tỉnh có 939 trạm BTS.", encoding="utf-8")
+    assert run([str(big), str(small)]) == 1
+    captured = capsys.readouterr()
+    assert "over the 1,000-byte limit" in captured.err
+    assert json.loads(captured.out.splitlines()[0])["value"] == 939
