@@ -18,6 +18,7 @@ _BEFORE_WINDOW = 160
 _AFTER_WINDOW = 160
 _YEAR_RE = re.compile(r"(?<![\d.,/])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d|\s?%)")
 _BULLET = re.compile(r"\s*[-+•*–·]\s*")
+_LEAD_CHARS = 400
 
 
 @dataclass
@@ -259,7 +260,7 @@ class Engine:
             if re.search(r"\d/\s?\Z", ctx):
                 continue  # part of a date: read with the date
             ignored = bool(self.lex.time_ignore_before.search(ctx))
-            comparison = bool(re.search(r"so (?:với )?(?:cùng kỳ )?(?:cuối )?(?:năm )?\Z", ctx))
+            comparison = bool(re.search(r"so (?:với )?(?:cùng kỳ )?(?:của )?(?:cuối )?(?:năm )?\Z", ctx))
             marks.append(TimeMark(p, m.end(), "explicit", int(m.group(1)), ignored, comparison))
         for q in dates:
             if q.date_year is not None:
@@ -312,10 +313,11 @@ class Engine:
             if b >= q.end:
                 clause_end = b
                 break
-        before = [m for m in in_sentence if m.end <= q.qstart and not m.ignored and m.kind != "next"]
+        before = [m for m in in_sentence if m.end <= q.qstart and not (m.ignored or m.comparison) and m.kind != "next"]
         if before:
             return self._resolve(before[-1], published, doc.doc_year)
-        after = [m for m in in_sentence if q.end <= m.start < clause_end and not m.ignored and m.kind != "next"]
+        after = [m for m in in_sentence if q.end <= m.start < clause_end and not (m.ignored or m.comparison)
+                 and m.kind != "next"]
         if after:
             return self._resolve(after[0], published, doc.doc_year)
         carried = doc.carried_year(si)
@@ -326,12 +328,36 @@ class Engine:
         return None, "none"
 
     def _doc_default_year(self, low: str, published: dt.date | None) -> int | None:
+        """The period an article reports when a figure names none: a year set in its lead, else the
+        publication year, or the year before for a review published in January (or, with a review
+        cue, in February or March)."""
+        lead = self._lead_year(low, published)
+        if lead is not None:
+            return lead
         if published is None:
             return None
-        early = published.month == 1 or (published.month == 2 and published.day <= 15)
-        if early and self.lex.review_cues.search(low):
+        if published.month == 1 or (published.month <= 3 and self.lex.review_cues.search(low)):
             return published.year - 1
         return published.year
+
+    def _lead_year(self, low: str, published: dt.date | None) -> int | None:
+        """"Năm 2019, tỉnh ... hoàn thành" or "... đến năm 2018" in the first lines frames the article."""
+        end = min(len(low), _LEAD_CHARS)
+        for m in _YEAR_RE.finditer(low, 0, end):
+            ctx = low[max(0, m.start() - 40):m.start()]
+            if re.search(r"\d[/.-]\s?\Z|(?:tháng|ngày)\s*\d{1,2},?\s*(?:năm\s*)?\Z", ctx) \
+                    or self.lex.time_ignore_before.search(ctx):
+                continue  # a date line, a plan's name
+            if re.search(r"so (?:với )?(?:cùng kỳ )?(?:của )?(?:cuối )?(?:năm )?\Z", ctx):
+                continue
+            sentence_start = max(low.rfind(". ", 0, m.start()), low.rfind("\n", 0, m.start()), 0)
+            if self.lex.target_cues.search(low, sentence_start, m.start()):
+                continue
+            year = int(m.group(1))
+            if published is not None and not (published.year - 3 <= year <= published.year):
+                continue
+            return year
+        return None
 
     # ------------------------------------------------------------------ deltas
     def _derived(self, low, s, q, m: RawMention) -> RawMention | None:
@@ -438,7 +464,7 @@ class _Doc:
         year = None
         if not self.lex.target_cues.search(self.low, s.start, s.end):
             for m in self.marks(si):
-                if m.ignored or m.kind == "next":
+                if m.ignored or m.comparison or m.kind == "next":
                     continue
                 y, _ = self.engine._resolve(m, self.published, self.doc_year)
                 if y is not None:
