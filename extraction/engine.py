@@ -19,6 +19,7 @@ _AFTER_WINDOW = 160
 _YEAR_RE = re.compile(r"(?<![\d.,/])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d|\s?%)")
 _BULLET = re.compile(r"\s*[-+•*–·]\s*")
 _LEAD_CHARS = 400
+_NOUN_AFTER = re.compile(r"\s*(?:(?:tổng )?số |các |những )?")
 
 
 @dataclass
@@ -150,9 +151,15 @@ class Engine:
             score = 0.0
             if p.before is not None:
                 m = p.before.search(low, bstart, q.qstart)
-                if not m:
+                if m:
+                    score += len(m.group("cue")) + 1
+                elif p.loose is not None:
+                    m = p.loose.search(low, bstart, q.qstart)
+                    if not m or not self._same_phrase(m.group("cue"), m.group("gap"), low, q, s):
+                        continue
+                    score += (len(m.group("cue")) + 1) / 2  # a cue next to its number wins
+                else:
                     continue
-                score += len(m.group("cue")) + 1
             if p.after is not None:
                 m = p.after.match(low, q.end, aend)
                 if not m:
@@ -177,6 +184,20 @@ class Engine:
         if rule.context_require is not None and not _context_ok(rule.context_require, rule.context_against, low, s, q):
             return None
         return best + rule.priority
+
+    def _same_phrase(self, cue: str, gap: str, low: str, q: Quantity, s: Sentence) -> bool:
+        """A cue reaching its number across other words: the words name no other counted thing,
+        and the noun after the number, if any, is of the cue's kind."""
+        lex = self.lex
+        if not lex.phrase_break.match(gap) or lex.head_noun_re.search(gap) or lex.scope_words.search(gap):
+            return False
+        after = _NOUN_AFTER.match(low, q.end, min(s.end, q.end + 40))
+        if after is None:
+            return True
+        m = lex.head_noun_re.match(low, after.end())
+        if m is None:
+            return True
+        return lex.head_noun_group[m.group(1)] in lex.head_groups(cue)
 
     # ------------------------------------------------------------------ scope
     def _scopes(self, text: str, low: str, s: Sentence, own: str | None) -> list[tuple[int, int, str]]:

@@ -23,6 +23,10 @@ DEFAULT_RANGE = {"percent": (0, 100), "per_100_people": (0, 400), "index": (0, 1
                  "count": (0, 1e9), "vnd": (1e6, 1e16)}
 
 
+# Words between a cue and its number: letters only (no digit, no clause punctuation), a few of them.
+_FILLER = r"(?:[\s:|]+[^\W\d_]+){1,10}?"
+
+
 class RuleError(ValueError):
     """A rule or lexicon file that cannot be used; the message names the file and the field."""
 
@@ -71,6 +75,13 @@ class Lexicon:
     province_key: dict[str, str]
     central_cities: set[str]
     central_keys: set[str]
+    head_noun_group: dict[str, str]
+    head_noun_re: re.Pattern
+    phrase_break: re.Pattern
+
+    def head_groups(self, text: str) -> set[str]:
+        """The head-noun groups named in a stretch of text."""
+        return {self.head_noun_group[m.group(1)] for m in self.head_noun_re.finditer(text)}
 
     def expand(self, pattern: str, where: str) -> str:
         def sub(m):
@@ -126,6 +137,10 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         for n in names:
             prov_key[n] = names[0]
     link_alt = _alt(d["link_words"])
+    head_group = {}
+    for group, words in (d.get("head_nouns") or {}).items():
+        for w in words:
+            head_group[normalise_phrase(w)] = group
     macros = {k: str(v) for k, v in d["macros"].items()}
     return Lexicon(
         macros=macros,
@@ -155,6 +170,9 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         province_key=prov_key,
         central_cities={normalise_phrase(c) for c in places["central_cities"]},
         central_keys={prov_key.get(normalise_phrase(c), normalise_phrase(c)) for c in places["central_cities"]},
+        head_noun_group=head_group,
+        head_noun_re=_compile(rf"(?<!\w)({_words(head_group)})(?!\w)", "head_nouns"),
+        phrase_break=_compile(rf"[\s:|]*(?:{_words(d.get('phrase_breaks') or [])})(?!\w)", "phrase_breaks"),
     )
 
 
@@ -164,6 +182,8 @@ class Pattern:
     after: re.Pattern | None
     shapes: frozenset[str]
     source: str
+    # the `before` cue reaching its number across other words; only for patterns without `after`
+    loose: re.Pattern | None = None
     context_require: re.Pattern | None = None
     context_against: re.Pattern | None = None
     context_clause: bool = False  # look for the context in the figure's clause only, not its sentence
@@ -217,9 +237,11 @@ def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
         pw = f"{where}: patterns[{i}]"
         if not isinstance(p, dict) or not (p.get("before") or p.get("after")):
             raise RuleError(f"{pw}: needs 'before' and/or 'after'")
-        before = after = None
+        before = after = loose = None
         if p.get("before"):
             before = _compile(rf"(?<!\w)(?P<cue>{lex.expand(p['before'], pw)}){lex.link}\Z", pw)
+            if not p.get("after") and not p.get("strict"):
+                loose = _compile(rf"(?<!\w)(?P<cue>{lex.expand(p['before'], pw)})(?P<gap>{_FILLER}){lex.link}\Z", pw)
         if p.get("after"):
             after = _compile(rf"\s*(?P<cue>{lex.expand(p['after'], pw)})", pw)
         pshapes = frozenset(p.get("shapes") or shapes)
@@ -227,7 +249,7 @@ def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
             raise RuleError(f"{pw}: shapes {sorted(pshapes - SHAPES)} unknown")
         pctx = p.get("context") or {}
         patterns.append(Pattern(
-            before, after, pshapes, f"{p.get('before', '')} | {p.get('after', '')}",
+            before, after, pshapes, f"{p.get('before', '')} | {p.get('after', '')}", loose,
             _compile(lex.expand(pctx["require"], pw), f"{pw}: context") if pctx.get("require") else None,
             _compile(lex.expand(pctx["against"], pw), f"{pw}: context") if pctx.get("against") else None,
             pctx.get("within", "sentence") == "clause"))
