@@ -96,7 +96,7 @@ class Engine:
                 if score is not None and (best is None or score > best[0]):
                     best = (score, rule)
             if best is None:
-                rule = self._share_of(out, q, s)
+                rule = self._share_of(out, q, s) or self._coverage_of(low, s, q)
                 if rule is None:
                     continue
             else:
@@ -135,6 +135,55 @@ class Engine:
                 return share
             return None
         return None
+
+    def _coverage_of(self, low: str, s: Sentence, q: Quantity) -> Rule | None:
+        """"cáp quang đến 100% xã; 98,2% thôn", "100% xã có sóng di động": the coverage grammar of
+        _lexicon.yaml names the area by the noun next to the percent and the service by the
+        nearest cue of the clause, or the last one of the sentence before it."""
+        cov = self.lex.coverage
+        if cov is None or q.kind != "percent":
+            return None
+        start, end = s.start, s.end
+        for b in s.clause_bounds:
+            if b < q.start:
+                start = b + 1
+            else:
+                end = b
+                break
+        if cov.negation.search(low, max(start, q.qstart - 40), q.qstart):
+            return None
+        m = cov.area_after.match(low, q.end, end)
+        if m is not None:
+            area, area_end = cov.area_of(m), m.end()
+        else:  # "tỷ lệ thôn được phủ sóng di động đạt 100%": the area is the rate's subject
+            rate = None
+            for rate in self.lex.rate_words.finditer(low, start, q.qstart):
+                pass
+            subject = cov.area_re.match(low, rate.end(), q.qstart) if rate else None
+            if subject is None:
+                return None
+            area, area_end = cov.area_of(subject), subject.end()
+            between = cov.service_re.search(low, area_end, q.qstart)
+            if between is None:
+                return None
+        stop = cov.item_end.search(low, area_end, end)
+        after = cov.service_re.search(low, area_end, stop.start() if stop and stop.start() > area_end else end) \
+            if area_end > q.end else cov.service_re.search(low, area_end, q.qstart)
+        before = [x for x in cov.service_re.finditer(low, start, q.qstart)]
+        pick = after if after else before[-1] if before else None
+        if pick is None:
+            earlier = list(cov.service_re.finditer(low, s.start, start))
+            pick = earlier[-1] if earlier else None
+        if pick is None:
+            return None
+        family = pick.lastgroup
+        around = low[max(s.start, pick.start() - 12):min(s.end, pick.end() + 12)]
+        for variant, base, only, others in cov.technologies:
+            if family == base and only.search(around) and not others.search(around):
+                family = variant
+                break
+        code = cov.indicators.get((family, area))
+        return self.by_code.get(code) if code else None
 
     def _match(self, rule: Rule, low: str, s: Sentence, q: Quantity) -> float | None:
         if q.kind not in rule.shapes:

@@ -78,6 +78,8 @@ class Lexicon:
     head_noun_group: dict[str, str]
     head_noun_re: re.Pattern
     phrase_break: re.Pattern
+    rate_words: re.Pattern
+    coverage: "Coverage | None" = None
 
     def head_groups(self, text: str) -> set[str]:
         """The head-noun groups named in a stretch of text."""
@@ -173,6 +175,48 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         head_noun_group=head_group,
         head_noun_re=_compile(rf"(?<!\w)({_words(head_group)})(?!\w)", "head_nouns"),
         phrase_break=_compile(rf"[\s:|]*(?:{_words(d.get('phrase_breaks') or [])})(?!\w)", "phrase_breaks"),
+        rate_words=_compile(rf"(?<!\w)(?:{macros['TYLE']})(?: (?:(?:tổng )?số|các))? ", "macros.TYLE"),
+        coverage=_coverage(d.get("coverage"), macros),
+    )
+
+
+@dataclass
+class Coverage:
+    """The coverage grammar of _lexicon.yaml: service cues, area nouns, and service x area -> code."""
+
+    service_re: re.Pattern       # named groups, one per service family
+    area_after: re.Pattern       # an area right after a percent
+    area_re: re.Pattern          # an area anywhere (named groups, one per kind)
+    indicators: dict[tuple[str, str], str]
+    technologies: list[tuple[str, str, re.Pattern, re.Pattern]]  # (variant, family, only, others)
+    negation: re.Pattern
+    item_end: re.Pattern
+
+    @staticmethod
+    def area_of(m: re.Match) -> str:
+        return next(k for k, v in m.groupdict().items() if v is not None)
+
+
+def _coverage(d: dict | None, macros: dict[str, str]) -> Coverage | None:
+    if not d:
+        return None
+
+    def expand(p: str) -> str:
+        return re.sub(r"\{([A-Z_]+)\}", lambda m: macros[m.group(1)], p)
+
+    services = "|".join(f"(?P<{family}>(?<!\\w)(?:{_alt(cues)})(?!\\w))" for family, cues in d["services"].items())
+    areas = "|".join(f"(?P<{kind}>{expand(p)})" for kind, p in d["areas"].items())
+    return Coverage(
+        service_re=_compile(services, "coverage.services"),
+        area_after=_compile(rf"{d['area_lead']}(?:{areas})(?!\w)", "coverage.areas"),
+        area_re=_compile(rf"(?<!\w)(?:{areas})(?!\w)", "coverage.areas"),
+        indicators={(service, area): code for service, by_area in d["indicators"].items()
+                    for area, code in by_area.items()},
+        technologies=[(variant, t["family"], _compile(rf"(?<!\w)(?:{t['only']})(?!\w)", "coverage.technologies"),
+                       _compile(rf"(?<!\w)(?:{t['others']})(?!\w)", "coverage.technologies"))
+                      for variant, t in (d.get("technologies") or {}).items()],
+        negation=_compile(d["negation"], "coverage.negation"),
+        item_end=_compile(d["item_end"], "coverage.item_end"),
     )
 
 
@@ -287,6 +331,10 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
     codes = [r.code for r in rules]
     if len(set(codes)) != len(codes):
         raise RuleError("duplicate indicator codes in rule files")
+    cov = lex.coverage
+    for code in (cov.indicators.values() if cov else ()):
+        if code not in codes:
+            raise RuleError(f"_lexicon.yaml: coverage indicator {code!r} has no rule file")
     for r in rules:
         if r.share_indicator and r.share_indicator not in codes:
             raise RuleError(f"{Path(r.path).name}: share_indicator {r.share_indicator!r} has no rule file")
