@@ -19,6 +19,7 @@ _AFTER_WINDOW = 160
 _YEAR_RE = re.compile(r"(?<![\d.,/])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d|\s?%)")
 _BULLET = re.compile(r"\s*[-+•*–·]\s*")
 _LEAD_CHARS = 400
+_RANKINGS = ("rank", "index")
 _NOUN_AFTER = re.compile(r"\s*(?:(?:tổng )?số |các |những )?")
 
 
@@ -105,7 +106,7 @@ class Engine:
                 continue
             if scopes is None:
                 scopes = self._scopes(doc.prep.text, low, s, doc.own)
-            if not self._in_scope(scopes, q, low, s):
+            if not self._in_scope(scopes, q, low, s, ranking=rule.unit in _RANKINGS, own=doc.own):
                 log.debug("out of scope: %s %r", rule.code, low[q.start:q.end])
                 continue
             target = doc.in_target_block(si) or self._is_target(low, s, q)
@@ -215,7 +216,7 @@ class Engine:
                     continue
                 score += len(m.group("cue")) + 1
             if p.context_require is not None and not _context_ok(p.context_require, p.context_against, low, s, q,
-                                                                 p.context_clause):
+                                                                 p.context_within):
                 continue
             if best is None or score > best:
                 best = score
@@ -230,7 +231,8 @@ class Engine:
         for x in rule.exclude_sentence:
             if x.search(low, s.start, s.end):
                 return None
-        if rule.context_require is not None and not _context_ok(rule.context_require, rule.context_against, low, s, q):
+        if rule.context_require is not None and not _context_ok(rule.context_require, rule.context_against, low, s, q,
+                                                                rule.context_within):
             return None
         return best + rule.priority
 
@@ -289,7 +291,10 @@ class Engine:
         marks.sort()
         return marks
 
-    def _in_scope(self, scopes, q: Quantity, low: str, s: Sentence) -> bool:
+    def _in_scope(self, scopes, q: Quantity, low: str, s: Sentence, ranking: bool = False,
+                  own: str | None = None) -> bool:
+        if ranking:
+            return self._ranked_here(low, s, q, own)
         nearest = None
         for start, end, kind in scopes:
             if end <= q.qstart:
@@ -301,6 +306,25 @@ class Engine:
                     return False
                 break
         return nearest in (None, "province")
+
+    def _ranked_here(self, low: str, s: Sentence, q: Quantity, own: str | None) -> bool:
+        """A rank or an index score is the province's unless its clause names another province or
+        a district: "cả nước" there is the ranking's field, not the figure's scope."""
+        start, end = s.start, s.end
+        for b in s.clause_bounds:
+            if b < q.start:
+                start = b
+            else:
+                end = b
+                break
+        for m in self.lex.province_names.finditer(low, start, end):
+            key = self.lex.province_key[m.group(1)]
+            if own is not None and key != own and abs(m.start() - q.start) < 120:
+                return False
+        for m in self.lex.scope_words.finditer(low, start, q.qstart):
+            if self.lex.scope_kind[m.group(0)] in ("district", "operator"):
+                return False
+        return True
 
     # ------------------------------------------------------------------ targets
     def _is_target(self, low: str, s: Sentence, q: Quantity) -> bool:
@@ -449,10 +473,12 @@ class Engine:
             return None
         return RawMention(m.rule, q, prior, None, m.qualifier, False, int(dm.group(3)), "explicit", s)
 
-def _context_ok(require, against, low: str, s: Sentence, q: Quantity, clause: bool = False) -> bool:
-    """The figure's sentence (or clause) mentions `require`, nearer to the figure than any `against`."""
+def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: str = "sentence") -> bool:
+    """The figure's sentence (or clause) mentions `require`, nearer to the figure than any `against`.
+    With `within` "document", `require` may stand anywhere in the article (a DTI article names the
+    index once and ranks below), but an `against` in the sentence itself still wins."""
     start, end = s.start, s.end
-    if clause:
+    if within == "clause":
         for b in s.clause_bounds:
             if b < q.start:
                 start = b
@@ -461,7 +487,9 @@ def _context_ok(require, against, low: str, s: Sentence, q: Quantity, clause: bo
                 break
     req = [m.start() for m in require.finditer(low, start, end)]
     if not req:
-        return False
+        if within != "document" or not require.search(low):
+            return False
+        return against is None or not against.search(low, start, end)
     if against is None:
         return True
     other = [m.start() for m in against.finditer(low, start, end)]

@@ -63,7 +63,7 @@ _AFTER_UNIT = re.compile(
     r"|\s*(đồng|vnđ|vnd)(?!\w)|\s*(usd|đô la|\$|euro|eur)")
 _PER100 = re.compile(r"(?:/|\btrên\s|\bper\s)\s?100\s*(?:dân|người|hộ|người dân)")
 _PER100_STOP = re.compile(r"[;.()\n]|, ")
-_FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trên tổng|trên)\s*")
+_FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trong số|trên tổng|trên)\s*")
 
 
 def _valid_day_month(d: float, m: float) -> bool:
@@ -86,6 +86,15 @@ class NumberReader:
             if out and q.role == QUANTITY:
                 q = self._chain(low, out, q)
             out.append(q)
+        ordinals = self.lex.ordinals
+        if ordinals is not None:
+            extra = []
+            for m in ordinals.pattern.finditer(low, start, end):
+                g = 1 if m.group(1) else m.lastindex  # the number word, or "đầu" (first)
+                extra.append(Quantity(m.start(g), m.end(g), QUANTITY, value=float(ordinals.value(m.group(g))),
+                                      qstart=m.start(g)))
+            if extra:
+                out = sorted(out + extra, key=lambda q: q.start)
         return out
 
     def _classify(self, low: str, m: re.Match) -> Quantity | None:

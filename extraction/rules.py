@@ -79,6 +79,7 @@ class Lexicon:
     head_noun_re: re.Pattern
     phrase_break: re.Pattern
     rate_words: re.Pattern
+    ordinals: "Ordinals | None" = None
     coverage: "Coverage | None" = None
 
     def head_groups(self, text: str) -> set[str]:
@@ -177,7 +178,27 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         phrase_break=_compile(rf"[\s:|]*(?:{_words(d.get('phrase_breaks') or [])})(?!\w)", "phrase_breaks"),
         rate_words=_compile(rf"(?<!\w)(?:{macros['TYLE']})(?: (?:(?:tổng )?số|các))? ", "macros.TYLE"),
         coverage=_coverage(d.get("coverage"), macros),
+        ordinals=_ordinals(d.get("ordinals")),
     )
+
+
+@dataclass
+class Ordinals:
+    """Ranks written in words; group 1 of `pattern` is the word standing for the number."""
+
+    pattern: re.Pattern
+    words: dict[str, int]
+
+    def value(self, word: str) -> int:
+        return self.words.get(word, 1)
+
+
+def _ordinals(d: dict | None) -> Ordinals | None:
+    if not d:
+        return None
+    words = {normalise_phrase(k): int(v) for k, v in d["words"].items()}
+    pattern = rf"(?<!\w)(?:{d['before_word']}({_words(words)})(?!\w)|{d['first']})"
+    return Ordinals(_compile(pattern, "ordinals"), words)
 
 
 @dataclass
@@ -230,7 +251,7 @@ class Pattern:
     loose: re.Pattern | None = None
     context_require: re.Pattern | None = None
     context_against: re.Pattern | None = None
-    context_clause: bool = False  # look for the context in the figure's clause only, not its sentence
+    context_within: str = "sentence"  # or "clause", or "document": where `require` is looked for
 
 
 @dataclass
@@ -248,6 +269,7 @@ class Rule:
     exclude_sentence: list[re.Pattern]
     context_require: re.Pattern | None
     context_against: re.Pattern | None
+    context_within: str
     value_range: tuple[float, float]
     integral: bool
     priority: float
@@ -260,6 +282,13 @@ class Rule:
         if not lo <= value <= hi:
             return False
         return integral or not self.integral
+
+
+def _within(ctx: dict, where: str) -> str:
+    within = ctx.get("within", "sentence")
+    if within not in ("sentence", "clause", "document"):
+        raise RuleError(f"{where}: context.within {within!r} not one of sentence, clause, document")
+    return within
 
 
 def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
@@ -296,7 +325,7 @@ def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
             before, after, pshapes, f"{p.get('before', '')} | {p.get('after', '')}", loose,
             _compile(lex.expand(pctx["require"], pw), f"{pw}: context") if pctx.get("require") else None,
             _compile(lex.expand(pctx["against"], pw), f"{pw}: context") if pctx.get("against") else None,
-            pctx.get("within", "sentence") == "clause"))
+            _within(pctx, pw)))
     ex = data.get("exclude") or {}
     ctx = data.get("context") or {}
     rng = data.get("value_range") or DEFAULT_RANGE[unit]
@@ -311,6 +340,7 @@ def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
         exclude_sentence=[_compile(lex.expand(x, where), f"{where}: exclude.sentence") for x in ex.get("sentence", [])],
         context_require=_compile(lex.expand(ctx["require"], where), f"{where}: context") if ctx.get("require") else None,
         context_against=_compile(lex.expand(ctx["against"], where), f"{where}: context") if ctx.get("against") else None,
+        context_within=_within(ctx, where),
         value_range=(float(rng[0]), float(rng[1])),
         integral=bool(data.get("integral", unit in ("count", "rank"))),
         priority=float(data.get("priority", 0)),
