@@ -97,7 +97,7 @@ class Engine:
                 if score is not None and (best is None or score > best[0]):
                     best = (score, rule)
             if best is None:
-                rule = self._share_of(out, q, s) or self._coverage_of(low, s, q)
+                rule = self._share_of(out, q, s) or self._coverage_of(low, s, q) or self._rate_of(low, s, q)
                 if rule is None:
                     continue
             else:
@@ -184,6 +184,24 @@ class Engine:
                 family = variant
                 break
         code = cov.indicators.get((family, area))
+        return self.by_code.get(code) if code else None
+
+    def _rate_of(self, low: str, s: Sentence, q: Quantity) -> Rule | None:
+        """"hơn 2 triệu thuê bao điện thoại, đạt 105,9 thuê bao/100 người dân": a rate per 100
+        people belongs to the nearest service named before it in its clause (_lexicon.yaml per_100)."""
+        rates = self.lex.per_100
+        if rates is None or q.kind != "per100":
+            return None
+        start = s.start
+        for b in s.clause_bounds:
+            if b < q.start:
+                start = b + 1
+        cue = None
+        for cue in rates.cue_re.finditer(low, start, q.qstart):
+            pass
+        if cue is None:
+            return None
+        code = rates.indicators.get(cue.lastgroup)
         return self.by_code.get(code) if code else None
 
     def _match(self, rule: Rule, low: str, s: Sentence, q: Quantity) -> float | None:

@@ -63,6 +63,8 @@ _AFTER_UNIT = re.compile(
     r"|\s*(đồng|vnđ|vnd)(?!\w)|\s*(usd|đô la|\$|euro|eur)")
 _PER100 = re.compile(r"(?:/|\btrên\s|\bper\s)\s?100\s*(?:dân|người|hộ|người dân)")
 _PER100_STOP = re.compile(r"[;.()\n]|, ")
+# "mật độ điện thoại/100 dân đạt 140 thuê bao": the rate's unit stands before the figure
+_PER100_BEFORE = re.compile(r"(?:/|\btrên\s)\s?100\s*(?:dân|người(?: dân)?)[^;.\d()]{0,40}\Z")
 _FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trong số|trên tổng|trên)\s*")
 
 
@@ -172,6 +174,8 @@ class NumberReader:
             limit = stop.start() if stop else min(len(low), q.end + 80)
             if _PER100.search(low, q.end, limit):
                 q.kind = "per100"
+        if q.kind in ("count", "percent") and _PER100_BEFORE.search(low, max(0, q.start - 60), q.start):
+            q.kind = "per100"
         return self._qualify(low, q)
 
     def _qualify(self, low: str, q: Quantity) -> Quantity:

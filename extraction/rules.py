@@ -80,6 +80,7 @@ class Lexicon:
     phrase_break: re.Pattern
     rate_words: re.Pattern
     ordinals: "Ordinals | None" = None
+    per_100: "Families | None" = None
     coverage: "Coverage | None" = None
 
     def head_groups(self, text: str) -> set[str]:
@@ -179,7 +180,23 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         rate_words=_compile(rf"(?<!\w)(?:{macros['TYLE']})(?: (?:(?:tổng )?số|các))? ", "macros.TYLE"),
         coverage=_coverage(d.get("coverage"), macros),
         ordinals=_ordinals(d.get("ordinals")),
+        per_100=_families(d.get("per_100"), "per_100"),
     )
+
+
+@dataclass
+class Families:
+    """Cue families (named groups, listed most specific first) and the code each stands for."""
+
+    cue_re: re.Pattern
+    indicators: dict[str, str]
+
+
+def _families(d: dict | None, where: str) -> Families | None:
+    if not d:
+        return None
+    cues = "|".join(f"(?P<{family}>(?<!\\w)(?:{_alt(words)})(?!\\w))" for family, words in d["services"].items())
+    return Families(_compile(cues, f"{where}.services"), dict(d["indicators"]))
 
 
 @dataclass
@@ -361,10 +378,11 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
     codes = [r.code for r in rules]
     if len(set(codes)) != len(codes):
         raise RuleError("duplicate indicator codes in rule files")
-    cov = lex.coverage
-    for code in (cov.indicators.values() if cov else ()):
+    grammar_codes = list(lex.coverage.indicators.values() if lex.coverage else ())
+    grammar_codes += list(lex.per_100.indicators.values() if lex.per_100 else ())
+    for code in grammar_codes:
         if code not in codes:
-            raise RuleError(f"_lexicon.yaml: coverage indicator {code!r} has no rule file")
+            raise RuleError(f"_lexicon.yaml: grammar indicator {code!r} has no rule file")
     for r in rules:
         if r.share_indicator and r.share_indicator not in codes:
             raise RuleError(f"{Path(r.path).name}: share_indicator {r.share_indicator!r} has no rule file")
