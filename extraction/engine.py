@@ -197,8 +197,10 @@ class Engine:
             if b < q.start:
                 start = b + 1
         cue = None
-        for cue in rates.cue_re.finditer(low, start, q.qstart):
-            pass
+        for m in rates.cue_re.finditer(low, start, q.qstart):
+            gap = low[m.end():q.qstart]
+            if gap.count(")") <= gap.count("("):  # not a breakdown in parentheses closed before the rate
+                cue = m
         if cue is None:
             return None
         code = rates.indicators.get(cue.lastgroup)

@@ -64,7 +64,7 @@ _AFTER_UNIT = re.compile(
 _PER100 = re.compile(r"(?:/|\btrên\s|\bper\s)\s?100\s*(?:dân|người|hộ|người dân)")
 _PER100_STOP = re.compile(r"[;.()\n]|, ")
 # "mật độ điện thoại/100 dân đạt 140 thuê bao": the rate's unit stands before the figure
-_PER100_BEFORE = re.compile(r"(?:/|\btrên\s)\s?100\s*(?:dân|người(?: dân)?)[^;.\d()]{0,40}\Z")
+_PER100_BEFORE = re.compile(r"(?:/|\btrên\s)\s?100\s*(?:dân|người(?: dân)?)[^;.,\d()]{0,40}\Z")
 _FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trong số|trên tổng|trên)\s*")
 
 
