@@ -20,6 +20,10 @@ _YEAR_RE = re.compile(r"(?<![\d.,/])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d|\s?%)")
 _BULLET = re.compile(r"\s*[-+•*–·]\s*")
 _LEAD_CHARS = 400
 _RANKINGS = ("rank", "index")
+_SENTENCE_END = re.compile(r"[.!?]\s|\n")
+_FRAME_OPENER = re.compile(r"(?:^|[.\n]\s*)((?:trong )?năm (?:19|20)\d\d\s*,)")
+_DATE_BEFORE = re.compile(r"\d[/.-]\s?\Z|(?:tháng|ngày)\s*\d{1,2},?\s*(?:năm\s*)?\Z")
+_DATE_AFTER = re.compile(r"[-/.]\d")
 _NOUN_AFTER = re.compile(r"\s*(?:(?:tổng )?số |các |những )?")
 
 
@@ -413,6 +417,8 @@ class Engine:
         published = doc.published
         if target:
             heading = doc.target_heading(si)
+            if heading is None:
+                heading = doc.target_paragraph(si)
             scope = in_sentence + (doc.marks(heading) if heading is not None else [])
             years = [m.year for m in scope if m.kind in ("explicit", "date") and m.year and not m.comparison]
             if years:
@@ -455,22 +461,25 @@ class Engine:
         return published.year
 
     def _lead_year(self, low: str, published: dt.date | None) -> int | None:
-        """"Năm 2019, tỉnh ... hoàn thành" or "... đến năm 2018" in the first lines frames the article."""
-        end = min(len(low), _LEAD_CHARS)
-        for m in _YEAR_RE.finditer(low, 0, end):
-            ctx = low[max(0, m.start() - 40):m.start()]
-            if re.search(r"\d[/.-]\s?\Z|(?:tháng|ngày)\s*\d{1,2},?\s*(?:năm\s*)?\Z", ctx) \
-                    or self.lex.time_ignore_before.search(ctx):
-                continue  # a date line, a plan's name
-            if re.search(r"so (?:với )?(?:cùng kỳ )?(?:của )?(?:cuối )?(?:năm )?\Z", ctx):
-                continue
-            sentence_start = max(low.rfind(". ", 0, m.start()), low.rfind("\n", 0, m.start()), 0)
-            if self.lex.target_cues.search(low, sentence_start, m.start()):
-                continue
-            year = int(m.group(1))
-            if published is not None and not (published.year - 3 <= year <= published.year):
-                continue
-            return year
+        """The period the article announces: a year in its first sentence ("Quảng Nam có hơn 2.000
+        trạm ... đến năm 2018"), or a lead sentence opening on one ("Trong năm 2023, Sở ...")."""
+        first = _SENTENCE_END.search(low, 0, _LEAD_CHARS)
+        spans = [(0, first.start() if first else min(len(low), _LEAD_CHARS))]
+        spans += [(m.start(1), m.end(1)) for m in _FRAME_OPENER.finditer(low, 0, _LEAD_CHARS)]
+        for start, end in spans:
+            for m in _YEAR_RE.finditer(low, start, end):
+                ctx = low[max(0, m.start() - 40):m.start()]
+                if _DATE_BEFORE.search(ctx) or _DATE_AFTER.match(low, m.end()) or self.lex.time_ignore_before.search(ctx):
+                    continue  # a date line, a plan's name
+                if re.search(r"so (?:với )?(?:cùng kỳ )?(?:của )?(?:cuối )?(?:năm )?\Z", ctx):
+                    continue
+                sentence_start = max(low.rfind(". ", 0, m.start()), low.rfind("\n", 0, m.start()), 0)
+                if self.lex.target_cues.search(low, sentence_start, m.start()):
+                    continue
+                year = int(m.group(1))
+                if published is not None and not (published.year - 3 <= year <= published.year):
+                    continue
+                return year
         return None
 
     # ------------------------------------------------------------------ deltas
@@ -563,6 +572,7 @@ class _Doc:
         self.own = self.lex.province_key.get(_norm_name(province)) if province else None
         self._marks: dict[int, list[TimeMark]] = {}
         self._frames: dict[int, int | None] = {}
+        self._goal_of: dict[int, int | None] = {}
 
     def marks(self, si: int) -> list[TimeMark]:
         got = self._marks.get(si)
@@ -610,7 +620,36 @@ class _Doc:
         return None
 
     def in_target_block(self, si: int) -> bool:
-        return self.target_heading(si) is not None
+        return self.target_heading(si) is not None or self.target_paragraph(si) is not None
+
+    def target_paragraph(self, si: int) -> int | None:
+        """"Theo Kế hoạch, mục tiêu đến năm 2025 ... đạt 100%. Tỷ lệ hộ gia đình ... đạt 80%.": the
+        goals go on in the sentences after a goal sentence of the same paragraph, until one
+        reports a result or names a period of its own."""
+        low, lex = self.low, self.lex
+        chain, j, found = [], si, None
+        while True:  # walk back through the paragraph; each sentence is decided once
+            if j in self._goal_of:
+                found = self._goal_of[j]
+                break
+            chain.append(j)
+            s = self.sentences[j]
+            if lex.achieved_cues.search(low, s.start, s.end) or any(
+                    m.kind in ("explicit", "date") and not (m.ignored or m.comparison) for m in self.marks(j)):
+                break
+            k = j - 1
+            if k < 0 or self.sentences[k].line_index != s.line_index:
+                break
+            prev = self.sentences[k]
+            if lex.achieved_cues.search(low, prev.start, prev.end):
+                break
+            if lex.target_cues.search(low, prev.start, prev.end):
+                found = k
+                break
+            j = k
+        for c in chain:
+            self._goal_of[c] = found
+        return self._goal_of[si]
 
     def target_heading(self, si: int) -> int | None:
         """The sentence heading a bullet list of goals ("Mục tiêu đến năm 2025:"), if any."""
