@@ -567,6 +567,7 @@ class _Doc:
         self.sentences = sentences
         self.published = published
         self.dates = [q for q in quantities if q.role == DATE]
+        self.figure_starts = [q.start for q in quantities if q.role == QUANTITY]
         self.date_starts = [q.start for q in self.dates]
         self.doc_year = engine._doc_default_year(self.low, published)
         self.own = self.lex.province_key.get(_norm_name(province)) if province else None
@@ -622,6 +623,10 @@ class _Doc:
     def in_target_block(self, si: int) -> bool:
         return self.target_heading(si) is not None or self.target_paragraph(si) is not None
 
+    def _figure_between(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.figure_starts, start)
+        return i < len(self.figure_starts) and self.figure_starts[i] < end
+
     def target_paragraph(self, si: int) -> int | None:
         """"Theo Kế hoạch, mục tiêu đến năm 2025 ... đạt 100%. Tỷ lệ hộ gia đình ... đạt 80%.": the
         goals go on in the sentences after a goal sentence of the same paragraph, until one
@@ -643,7 +648,8 @@ class _Doc:
             prev = self.sentences[k]
             if lex.achieved_cues.search(low, prev.start, prev.end):
                 break
-            if lex.target_cues.search(low, prev.start, prev.end):
+            goal = lex.target_cues.search(low, prev.start, prev.end)
+            if goal and self._figure_between(goal.end(), prev.end):  # a goal, not a meeting's name
                 found = k
                 break
             j = k
