@@ -21,10 +21,7 @@ _BULLET = re.compile(r"\s*[-+•*–·]\s*")
 _LEAD_CHARS = 400
 _RANKINGS = ("rank", "index")
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
-_FRAME_OPENER = re.compile(r"(?:^|[.\n]\s*)((?:trong )?năm (?:19|20)\d\d\s*,)")
-_DATE_BEFORE = re.compile(r"\d[/.-]\s?\Z|(?:tháng|ngày)\s*\d{1,2},?\s*(?:năm\s*)?\Z")
 _DATE_AFTER = re.compile(r"[-/.]\d")
-_NOUN_AFTER = re.compile(r"\s*(?:(?:tổng )?số |các |những )?")
 
 
 @dataclass
@@ -266,7 +263,7 @@ class Engine:
         lex = self.lex
         if not lex.phrase_break.match(gap) or lex.head_noun_re.search(gap) or lex.scope_words.search(gap):
             return False
-        after = _NOUN_AFTER.match(low, q.end, min(s.end, q.end + 40))
+        after = lex.noun_lead.match(low, q.end, min(s.end, q.end + 40))
         if after is None:
             return True
         m = lex.head_noun_re.match(low, after.end())
@@ -378,7 +375,7 @@ class Engine:
             if re.search(r"\d/\s?\Z", ctx):
                 continue  # part of a date: read with the date
             ignored = bool(self.lex.time_ignore_before.search(ctx))
-            comparison = bool(re.search(r"so (?:với )?(?:cùng kỳ )?(?:của )?(?:cuối )?(?:năm )?\Z", ctx))
+            comparison = bool(self.lex.comparison_before.search(ctx))
             marks.append(TimeMark(p, m.end(), "explicit", int(m.group(1)), ignored, comparison))
         for q in dates:
             if q.date_year is not None:
@@ -465,13 +462,14 @@ class Engine:
         trạm ... đến năm 2018"), or a lead sentence opening on one ("Trong năm 2023, Sở ...")."""
         first = _SENTENCE_END.search(low, 0, _LEAD_CHARS)
         spans = [(0, first.start() if first else min(len(low), _LEAD_CHARS))]
-        spans += [(m.start(1), m.end(1)) for m in _FRAME_OPENER.finditer(low, 0, _LEAD_CHARS)]
+        spans += [(m.start(1), m.end(1)) for m in self.lex.frame_opener.finditer(low, 0, _LEAD_CHARS)]
         for start, end in spans:
             for m in _YEAR_RE.finditer(low, start, end):
                 ctx = low[max(0, m.start() - 40):m.start()]
-                if _DATE_BEFORE.search(ctx) or _DATE_AFTER.match(low, m.end()) or self.lex.time_ignore_before.search(ctx):
+                if (self.lex.date_before_year.search(ctx) or _DATE_AFTER.match(low, m.end())
+                        or self.lex.time_ignore_before.search(ctx)):
                     continue  # a date line, a plan's name
-                if re.search(r"so (?:với )?(?:cùng kỳ )?(?:của )?(?:cuối )?(?:năm )?\Z", ctx):
+                if self.lex.comparison_before.search(ctx):
                     continue
                 sentence_start = max(low.rfind(". ", 0, m.start()), low.rfind("\n", 0, m.start()), 0)
                 if self.lex.target_cues.search(low, sentence_start, m.start()):

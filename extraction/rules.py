@@ -79,6 +79,10 @@ class Lexicon:
     head_noun_re: re.Pattern
     phrase_break: re.Pattern
     rate_words: re.Pattern
+    comparison_before: re.Pattern
+    frame_opener: re.Pattern
+    date_before_year: re.Pattern
+    noun_lead: re.Pattern
     ordinals: "Ordinals | None" = None
     per_100: "Families | None" = None
     coverage: "Coverage | None" = None
@@ -177,6 +181,11 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         head_noun_group=head_group,
         head_noun_re=_compile(rf"(?<!\w)({_words(head_group)})(?!\w)", "head_nouns"),
         phrase_break=_compile(rf"[\s:|]*(?:{_words(d.get('phrase_breaks') or [])})(?!\w)", "phrase_breaks"),
+        comparison_before=_compile(rf"{d['time']['comparison_before']}\Z", "time.comparison_before"),
+        frame_opener=_compile(rf"(?:^|[.\n]\s*)({d['time']['frame_opener']} (?:19|20)\d\d\s*,)", "time.frame_opener"),
+        date_before_year=_compile(rf"\d[/.-]\s?\Z|(?:{d['time']['date_words']})\s*\d{{1,2}},?\s*(?:năm\s*)?\Z",
+                                  "time.date_words"),
+        noun_lead=_compile(rf"\s*{d['noun_lead']}", "noun_lead"),
         rate_words=_compile(rf"(?<!\w)(?:{macros['TYLE']})(?: (?:(?:tổng )?số|các))? ", "macros.TYLE"),
         coverage=_coverage(d.get("coverage"), macros),
         ordinals=_ordinals(d.get("ordinals")),
