@@ -148,7 +148,7 @@ def evaluate(corpus: Path = CORPUS) -> dict:
         }
     return {
         "corpus": {"articles": len(sources), "negatives": len(negatives),
-                   "provinces": len({s.get("province") for s in sources if s.get("province")}),
+                   "provinces": len({s["province"] for s in sources if s.get("province") and s["province"] != "cả nước"}),
                    "labels": len(gold), "core_labels": sum(1 for g in gold if g.get("core", True))},
         "scores": {k: result[k] for k in ("tp", "fp", "fn", *HEADLINE)},
         "per_indicator": per_indicator,
