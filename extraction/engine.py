@@ -22,6 +22,7 @@ _LEAD_CHARS = 400
 _RANKINGS = ("rank", "index")
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _DATE_AFTER = re.compile(r"[-/.]\d")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -98,12 +99,13 @@ class Engine:
                 if score is not None and (best is None or score > best[0]):
                     best = (score, rule)
             if best is None:
-                rule = self._share_of(out, q, s) or self._coverage_of(low, s, q) or self._rate_of(low, s, q)
+                rule = (self._share_of(out, q, s) or self._coverage_of(low, s, q) or self._rate_of(low, s, q)
+                        or self._revenue_of(low, s, q))
                 if rule is None:
                     continue
             else:
                 rule = best[1]
-            if doc.blocked(q):
+            if doc.blocked(q) or self._flow_before_total(low, s, q):
                 continue
             if scopes is None:
                 scopes = self._scopes(doc.prep.text, low, s, doc.own)
@@ -207,6 +209,27 @@ class Engine:
         code = rates.indicators.get(cue.lastgroup)
         return self.by_code.get(code) if code else None
 
+    def _revenue_of(self, low: str, s: Sentence, q: Quantity) -> Rule | None:
+        """"Về lĩnh vực bưu chính, viễn thông, tổng doanh thu hơn 2.500 tỷ đồng": an amount after
+        "doanh thu" belongs to the sector named nearest before it in its clause (_lexicon.yaml revenue)."""
+        rev = self.lex.revenue
+        if rev is None or q.kind != "money":
+            return None
+        start = s.start
+        for b in s.clause_bounds:
+            if b < q.start:
+                start = b + 1
+        named = None
+        for named in rev.require.finditer(low, max(start, q.qstart - 120), q.qstart):
+            pass
+        if named is None or (rev.against and rev.against.search(low, named.end(), q.qstart)):
+            return None
+        sector = None
+        for sector in rev.cue_re.finditer(low, start, q.qstart):
+            pass
+        code = rev.indicators.get(sector.lastgroup) if sector else None
+        return self.by_code.get(code) if code else None
+
     def _match(self, rule: Rule, low: str, s: Sentence, q: Quantity) -> float | None:
         if q.kind not in rule.shapes:
             return None
@@ -261,7 +284,9 @@ class Engine:
         """A cue reaching its number across other words: the words name no other counted thing,
         and the noun after the number, if any, is of the cue's kind."""
         lex = self.lex
-        if not lex.phrase_break.match(gap) or lex.head_noun_re.search(gap) or lex.scope_words.search(gap):
+        if not lex.phrase_break.match(gap) or lex.head_noun_re.search(gap):
+            return False
+        if any(lex.scope_kind[m.group(0)] != "province" for m in lex.scope_words.finditer(gap)):
             return False
         after = lex.noun_lead.match(low, q.end, min(s.end, q.end + 40))
         if after is None:
@@ -328,6 +353,12 @@ class Engine:
                 break
         return nearest in (None, "province")
 
+    def _flow_before_total(self, low: str, s: Sentence, q: Quantity) -> bool:
+        """"phát triển được 1.133.712 thuê bao, nâng tổng số thuê bao ... lên 2.584.060": the first
+        figure is the year's growth; the total follows."""
+        m = self.lex.flow_to_total.search(low, q.end, min(s.end, q.end + 120))
+        return m is not None and not _DIGIT.search(low, q.end, m.start())
+
     def _ranked_here(self, low: str, s: Sentence, q: Quantity, own: str | None) -> bool:
         """A rank or an index score is the province's unless its clause names another province or
         a district: "cả nước" there is the ranking's field, not the figure's scope."""
@@ -357,6 +388,8 @@ class Engine:
                 clause_start = b
         last = None
         for m in self.lex.target_cues.finditer(low, s.start, q.start):
+            if self.lex.target_cue_names.search(low, max(s.start, m.start() - 60), m.start()):
+                continue  # a meeting's name
             if m.start() >= clause_start or m.start() - s.start <= 15:
                 last = m
         if last is None:
@@ -388,6 +421,8 @@ class Engine:
             marks.append(TimeMark(q.start, q.end, "date" if q.date_year else "date_inferred", year, ignored))
         for m in self.lex.relative_time.finditer(low, start, end):
             marks.append(TimeMark(m.start(), m.end(), self.lex.relative_kind[m.group(1)], None, False))
+        for m in self.lex.now_word.finditer(low, start, end):
+            marks.append(TimeMark(m.start(), m.end(), "doc", None, False))
         marks.sort(key=lambda t: t.start)
         return marks
 
@@ -453,7 +488,7 @@ class Engine:
             return lead
         if published is None:
             return None
-        if published.month == 1 or (published.month <= 3 and self.lex.review_cues.search(low)):
+        if published.month <= 3 and self.lex.review_cues.search(low):
             return published.year - 1
         return published.year
 
@@ -461,8 +496,8 @@ class Engine:
         """The period the article announces: a year in its first sentence ("Quảng Nam có hơn 2.000
         trạm ... đến năm 2018"), or a lead sentence opening on one ("Trong năm 2023, Sở ...")."""
         first = _SENTENCE_END.search(low, 0, _LEAD_CHARS)
-        spans = [(0, first.start() if first else min(len(low), _LEAD_CHARS))]
-        spans += [(m.start(1), m.end(1)) for m in self.lex.frame_opener.finditer(low, 0, _LEAD_CHARS)]
+        spans = [(m.start(1), m.end(1)) for m in self.lex.frame_opener.finditer(low, 0, _LEAD_CHARS)]
+        spans += [(0, first.start() if first else min(len(low), _LEAD_CHARS))]
         for start, end in spans:
             for m in _YEAR_RE.finditer(low, start, end):
                 ctx = low[max(0, m.start() - 40):m.start()]
@@ -621,6 +656,14 @@ class _Doc:
     def in_target_block(self, si: int) -> bool:
         return self.target_heading(si) is not None or self.target_paragraph(si) is not None
 
+    def _ends_in_goal(self, k: int) -> bool:
+        """The sentence sets a goal with a figure, or continues one."""
+        prev = self.sentences[k]
+        goal = self.lex.target_cues.search(self.low, prev.start, prev.end)
+        if goal and self._figure_between(goal.end(), prev.end):
+            return not self.lex.achieved_cues.search(self.low, prev.start, prev.end)
+        return self._goal_of.get(k) is not None
+
     def _figure_between(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self.figure_starts, start)
         return i < len(self.figure_starts) and self.figure_starts[i] < end
@@ -641,8 +684,12 @@ class _Doc:
                     m.kind in ("explicit", "date") and not (m.ignored or m.comparison) for m in self.marks(j)):
                 break
             k = j - 1
-            if k < 0 or self.sentences[k].line_index != s.line_index:
+            if k < 0:
                 break
+            if self.sentences[k].line_index != s.line_index:
+                # a plan's list of goals goes on in the next paragraph, unless this one reports
+                if lex.past_words.search(low, s.start, s.end) or not self._ends_in_goal(k):
+                    break
             prev = self.sentences[k]
             if lex.achieved_cues.search(low, prev.start, prev.end):
                 break

@@ -65,6 +65,7 @@ _PER100 = re.compile(r"(?:/|\btrên\s|\bper\s)\s?100\s*(?:dân|người|hộ|ng�
 _PER100_STOP = re.compile(r"[;.()\n]|, ")
 # "mật độ điện thoại/100 dân đạt 140 thuê bao": the rate's unit stands before the figure
 _PER100_BEFORE = re.compile(r"(?:/|\btrên\s)\s?100\s*(?:dân|người(?: dân)?)[^;.,\d()]{0,40}\Z")
+_ZERO_PADDED = re.compile(r"0[1-9]")
 _FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trong số|trên tổng|trên)\s*")
 
 
@@ -104,6 +105,8 @@ class NumberReader:
         s, e = m.start(), m.end()
         nxt = low[e:e + 2]
         a = parse_vn_number(a_s)
+        if a is None and b_s is None and _ZERO_PADDED.fullmatch(a_s) and low[e:e + 1] == " ":
+            a = (float(a_s), False)  # "07 doanh nghiệp": a count written the official way
         if a is None:
             return Quantity(s, e, BLOCKED)
         a_val, a_dot = a

@@ -80,11 +80,16 @@ class Lexicon:
     phrase_break: re.Pattern
     rate_words: re.Pattern
     comparison_before: re.Pattern
+    now_word: re.Pattern
+    past_words: re.Pattern
+    target_cue_names: re.Pattern
     frame_opener: re.Pattern
     date_before_year: re.Pattern
     noun_lead: re.Pattern
     ordinals: "Ordinals | None" = None
     per_100: "Families | None" = None
+    revenue: "Families | None" = None
+    flow_to_total: re.Pattern | None = None
     coverage: "Coverage | None" = None
 
     def head_groups(self, text: str) -> set[str]:
@@ -181,6 +186,9 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         head_noun_group=head_group,
         head_noun_re=_compile(rf"(?<!\w)({_words(head_group)})(?!\w)", "head_nouns"),
         phrase_break=_compile(rf"[\s:|]*(?:{_words(d.get('phrase_breaks') or [])})(?!\w)", "phrase_breaks"),
+        past_words=_compile(rf"(?<!\w)(?:{d['time']['past_words']})(?!\w)", "time.past_words"),
+        target_cue_names=_compile(rf"(?<!\w)(?:{d['target_cue_names']})(?!\w)[^,;.]{{0,40}}\Z", "target_cue_names"),
+        now_word=_compile(rf"(?<!\w){d['time']['now_word']}(?!\w)", "time.now_word"),
         comparison_before=_compile(rf"{d['time']['comparison_before']}\Z", "time.comparison_before"),
         frame_opener=_compile(rf"(?:^|[.\n]\s*)({d['time']['frame_opener']} (?:19|20)\d\d\s*,)", "time.frame_opener"),
         date_before_year=_compile(rf"\d[/.-]\s?\Z|(?:{d['time']['date_words']})\s*\d{{1,2}},?\s*(?:năm\s*)?\Z",
@@ -190,6 +198,8 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         coverage=_coverage(d.get("coverage"), macros),
         ordinals=_ordinals(d.get("ordinals")),
         per_100=_families(d.get("per_100"), "per_100"),
+        revenue=_families(d.get("revenue"), "revenue"),
+        flow_to_total=_compile(rf"(?<!\w)(?:{d['flow_to_total']})(?!\w)", "flow_to_total"),
     )
 
 
@@ -199,13 +209,17 @@ class Families:
 
     cue_re: re.Pattern
     indicators: dict[str, str]
+    require: re.Pattern | None = None
+    against: re.Pattern | None = None
 
 
 def _families(d: dict | None, where: str) -> Families | None:
     if not d:
         return None
     cues = "|".join(f"(?P<{family}>(?<!\\w)(?:{_alt(words)})(?!\\w))" for family, words in d["services"].items())
-    return Families(_compile(cues, f"{where}.services"), dict(d["indicators"]))
+    require = _compile(rf"(?<!\w)(?:{d['require']})(?!\w)", f"{where}.require") if d.get("require") else None
+    against = _compile(rf"(?<!\w)(?:{d['against']})(?!\w)", f"{where}.against") if d.get("against") else None
+    return Families(_compile(cues, f"{where}.services"), dict(d["indicators"]), require, against)
 
 
 @dataclass
@@ -389,6 +403,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
         raise RuleError("duplicate indicator codes in rule files")
     grammar_codes = list(lex.coverage.indicators.values() if lex.coverage else ())
     grammar_codes += list(lex.per_100.indicators.values() if lex.per_100 else ())
+    grammar_codes += list(lex.revenue.indicators.values() if lex.revenue else ())
     for code in grammar_codes:
         if code not in codes:
             raise RuleError(f"_lexicon.yaml: grammar indicator {code!r} has no rule file")
