@@ -299,12 +299,9 @@ class Engine:
     # ------------------------------------------------------------------ scope
     def _scopes(self, text: str, low: str, s: Sentence, own: str | None) -> list[tuple[int, int, str]]:
         marks = []
-        operator_ends = []
         for m in self.lex.scope_words.finditer(low, s.start, s.end):
             kind = self.lex.scope_kind[m.group(0)]
             marks.append((m.start(), m.end(), kind))
-            if kind == "operator":
-                operator_ends.append(m.end())
         districts = []
         for m in self.lex.district_named.finditer(text, s.start, s.end):
             words = []
@@ -325,8 +322,9 @@ class Engine:
         for m in self.lex.province_names.finditer(low, s.start, s.end):
             if any(a <= m.start() < b for a, b in districts):
                 continue  # "thành phố Hà Giang" is a district, not the province
-            if any(0 <= m.start() - e <= 7 and low[e:m.start()].strip() in ("", "tỉnh") for e in operator_ends):
-                continue  # "Viettel Hà Giang" is an operator's branch
+            if self.lex.operator_branch.search(low, max(s.start, m.start() - 20), m.start()):
+                marks.append((m.start(), m.end(), "operator"))  # "Viettel Hà Giang" is an operator's branch
+                continue
             key = self.lex.province_key[m.group(1)]
             pre = low[max(s.start, m.start() - 6):m.start()]
             if own is not None and key != own:
@@ -348,7 +346,7 @@ class Engine:
             elif start >= q.end:
                 # a marker in the figure's own phrase ("... trạm BTS của cả nước")
                 gap = low[q.end:start]
-                if len(gap) < 60 and not re.search(r"[,;()]|\s-\s|\btrong đó\b", gap) and kind in ("national", "district", "other"):
+                if len(gap) < 60 and not self.lex.phrase_separators.search(gap) and kind in ("national", "district", "other", "operator"):
                     return False
                 break
         return nearest in (None, "province")
@@ -376,7 +374,7 @@ class Engine:
         for m in self.lex.scope_words.finditer(low, start, q.qstart):
             if self.lex.scope_kind[m.group(0)] in ("district", "operator"):
                 return False
-        return True
+        return not self.lex.ranking_foreign.search(low, max(start, q.qstart - 60), q.qstart)
 
     # ------------------------------------------------------------------ targets
     def _is_target(self, low: str, s: Sentence, q: Quantity) -> bool:

@@ -66,6 +66,7 @@ _PER100_STOP = re.compile(r"[;.()\n]|, ")
 # "mật độ điện thoại/100 dân đạt 140 thuê bao": the rate's unit stands before the figure
 _PER100_BEFORE = re.compile(r"(?:/|\btrên\s)\s?100\s*(?:dân|người(?: dân)?)[^;.,\d()]{0,40}\Z")
 _ZERO_PADDED = re.compile(r"0[1-9]")
+_PER_HUNDRED_UNIT = re.compile(r"\s*(?:dân|người|hộ)")
 _FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trong số|trên tổng|trên)\s*")
 
 
@@ -104,6 +105,8 @@ class NumberReader:
         a_s, b_s, c_s = m.group(1), m.group(2), m.group(3)
         s, e = m.start(), m.end()
         nxt = low[e:e + 2]
+        if a_s == "100" and b_s is None and _PER_HUNDRED_UNIT.match(low, e) and low[max(0, s - 6):s].rstrip().endswith(("/", "trên")):
+            return Quantity(s, e, LABEL)  # the 100 of "thuê bao/100 dân", not a figure
         a = parse_vn_number(a_s)
         if a is None and b_s is None and _ZERO_PADDED.fullmatch(a_s) and low[e:e + 1] == " ":
             a = (float(a_s), False)  # "07 doanh nghiệp": a count written the official way

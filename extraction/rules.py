@@ -81,6 +81,9 @@ class Lexicon:
     rate_words: re.Pattern
     comparison_before: re.Pattern
     now_word: re.Pattern
+    operator_branch: re.Pattern
+    phrase_separators: re.Pattern
+    ranking_foreign: re.Pattern
     past_words: re.Pattern
     target_cue_names: re.Pattern
     frame_opener: re.Pattern
@@ -188,6 +191,9 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         phrase_break=_compile(rf"[\s:|]*(?:{_words(d.get('phrase_breaks') or [])})(?!\w)", "phrase_breaks"),
         past_words=_compile(rf"(?<!\w)(?:{d['time']['past_words']})(?!\w)", "time.past_words"),
         target_cue_names=_compile(rf"(?<!\w)(?:{d['target_cue_names']})(?!\w)[^,;.]{{0,40}}\Z", "target_cue_names"),
+        operator_branch=_compile(rf"(?<!\w)(?:{_words(d['operator_branch'])}) (?:tỉnh )?\Z", "operator_branch"),
+        phrase_separators=_compile(d["phrase_separators"], "phrase_separators"),
+        ranking_foreign=_compile(d["ranking_foreign"], "ranking_foreign"),
         now_word=_compile(rf"(?<!\w){d['time']['now_word']}(?!\w)", "time.now_word"),
         comparison_before=_compile(rf"{d['time']['comparison_before']}\Z", "time.comparison_before"),
         frame_opener=_compile(rf"(?:^|[.\n]\s*)({d['time']['frame_opener']} (?:19|20)\d\d\s*,)", "time.frame_opener"),
