@@ -145,8 +145,9 @@ class Engine:
         _lexicon.yaml names the area by the noun next to the percent and the service by the
         nearest cue of the clause, or the last one of the sentence before it."""
         cov = self.lex.coverage
-        if cov is None or q.kind != "percent":
+        if cov is None or q.kind not in ("percent", "fraction"):
             return None
+        table = cov.indicators if q.kind == "percent" else cov.count_indicators
         start, end = s.start, s.end
         for b in s.clause_bounds:
             if b < q.start:
@@ -159,6 +160,8 @@ class Engine:
         m = cov.area_after.match(low, q.end, end)
         if m is not None:
             area, area_end = cov.area_of(m), m.end()
+        elif q.kind == "fraction":
+            return None
         else:  # "tỷ lệ thôn được phủ sóng di động đạt 100%": the area is the rate's subject
             rate = None
             for rate in self.lex.rate_words.finditer(low, start, q.qstart):
@@ -186,7 +189,7 @@ class Engine:
             if family == base and only.search(around) and not others.search(around):
                 family = variant
                 break
-        code = cov.indicators.get((family, area))
+        code = table.get((family, area))
         return self.by_code.get(code) if code else None
 
     def _rate_of(self, low: str, s: Sentence, q: Quantity) -> Rule | None:
@@ -301,6 +304,8 @@ class Engine:
         marks = []
         for m in self.lex.scope_words.finditer(low, s.start, s.end):
             kind = self.lex.scope_kind[m.group(0)]
+            if kind == "national" and self.lex.scope_comparison.search(low, max(s.start, m.start() - 40), m.start()):
+                continue  # "cao hơn mức trung bình cả nước"
             marks.append((m.start(), m.end(), kind))
         districts = []
         for m in self.lex.district_named.finditer(text, s.start, s.end):
@@ -369,8 +374,12 @@ class Engine:
                 break
         for m in self.lex.province_names.finditer(low, start, end):
             key = self.lex.province_key[m.group(1)]
-            if own is not None and key != own and abs(m.start() - q.start) < 120:
-                return False
+            if own is None or key == own:
+                continue
+            if m.end() <= q.qstart and q.qstart - m.end() < 120:
+                return False  # "Đà Nẵng, TP.HCM ... lần lượt xếp thứ 2"
+            if m.start() >= q.end and not self.lex.phrase_separators.search(low, q.end, m.start()):
+                return False  # "xếp thứ 2 là TP.HCM"
         for m in self.lex.scope_words.finditer(low, start, q.qstart):
             if self.lex.scope_kind[m.group(0)] in ("district", "operator"):
                 return False

@@ -83,6 +83,7 @@ class Lexicon:
     now_word: re.Pattern
     operator_branch: re.Pattern
     phrase_separators: re.Pattern
+    scope_comparison: re.Pattern
     ranking_foreign: re.Pattern
     past_words: re.Pattern
     target_cue_names: re.Pattern
@@ -192,6 +193,7 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         past_words=_compile(rf"(?<!\w)(?:{d['time']['past_words']})(?!\w)", "time.past_words"),
         target_cue_names=_compile(rf"(?<!\w)(?:{d['target_cue_names']})(?!\w)[^,;.]{{0,40}}\Z", "target_cue_names"),
         operator_branch=_compile(rf"(?<!\w)(?:{_words(d['operator_branch'])}) (?:tỉnh )?\Z", "operator_branch"),
+        scope_comparison=_compile(rf"(?<!\w)(?:{d['scope_comparison']})(?!\w)[^,;.]{{0,25}}\Z", "scope_comparison"),
         phrase_separators=_compile(d["phrase_separators"], "phrase_separators"),
         ranking_foreign=_compile(d["ranking_foreign"], "ranking_foreign"),
         now_word=_compile(rf"(?<!\w){d['time']['now_word']}(?!\w)", "time.now_word"),
@@ -255,6 +257,7 @@ class Coverage:
     area_after: re.Pattern       # an area right after a percent
     area_re: re.Pattern          # an area anywhere (named groups, one per kind)
     indicators: dict[tuple[str, str], str]
+    count_indicators: dict[tuple[str, str], str]
     technologies: list[tuple[str, str, re.Pattern, re.Pattern]]  # (variant, family, only, others)
     negation: re.Pattern
     item_end: re.Pattern
@@ -279,6 +282,8 @@ def _coverage(d: dict | None, macros: dict[str, str]) -> Coverage | None:
         area_re=_compile(rf"(?<!\w)(?:{areas})(?!\w)", "coverage.areas"),
         indicators={(service, area): code for service, by_area in d["indicators"].items()
                     for area, code in by_area.items()},
+        count_indicators={(service, area): code for service, by_area in (d.get("count_indicators") or {}).items()
+                          for area, code in by_area.items()},
         technologies=[(variant, t["family"], _compile(rf"(?<!\w)(?:{t['only']})(?!\w)", "coverage.technologies"),
                        _compile(rf"(?<!\w)(?:{t['others']})(?!\w)", "coverage.technologies"))
                       for variant, t in (d.get("technologies") or {}).items()],
@@ -408,6 +413,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> tuple[Rule, ...]:
     if len(set(codes)) != len(codes):
         raise RuleError("duplicate indicator codes in rule files")
     grammar_codes = list(lex.coverage.indicators.values() if lex.coverage else ())
+    grammar_codes += list(lex.coverage.count_indicators.values() if lex.coverage else ())
     grammar_codes += list(lex.per_100.indicators.values() if lex.per_100 else ())
     grammar_codes += list(lex.revenue.indicators.values() if lex.revenue else ())
     for code in grammar_codes:
