@@ -270,7 +270,7 @@ class Engine:
         if best is None:
             return None
         for x in rule.exclude_before:
-            if x.search(low, max(s.start, q.qstart - 80), q.qstart):
+            if x.search(low, max(s.start, q.qstart - _BEFORE_WINDOW), q.qstart):
                 return None
         for x in rule.exclude_after:
             if x.match(low, q.end, aend):
@@ -558,7 +558,11 @@ def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: st
     if not req:
         if within != "document" or not require.search(low):
             return False
-        return against is None or not against.search(low, start, end)
+        if against is None:
+            return True
+        # no other index named before the figure in its sentence, nor after it before the next figure
+        nxt = _DIGIT.search(low, q.end + 1, end)
+        return not against.search(low, start, nxt.start() if nxt else end)
     if against is None:
         return True
     other = [m.start() for m in against.finditer(low, start, end)]
