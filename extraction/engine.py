@@ -16,10 +16,11 @@ log = logging.getLogger(__name__)
 
 _BEFORE_WINDOW = 160
 _AFTER_WINDOW = 160
-_YEAR_RE = re.compile(r"(?<![\d.,/])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d|\s?%)")
+_YEAR_RE = re.compile(r"(?<![\d.,/])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d|\s?%|[-/]\d)")
 _BULLET = re.compile(r"\s*[-+•*–·]\s*")
 _LEAD_CHARS = 400
 _RANKINGS = ("rank", "index")
+_GOAL_OPENING = 40  # a plan's goal is set at the start of its sentence
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _DATE_AFTER = re.compile(r"[-/.]\d")
 _DIGIT = re.compile(r"\d")
@@ -46,6 +47,7 @@ class TimeMark:
     year: int | None
     ignored: bool       # a comparison or a plan's name, not the period described
     comparison: bool = False
+    local: bool = False  # the sentence's own period that never carries ("cùng kỳ năm 2019 là ...")
 
 
 class Engine:
@@ -416,7 +418,8 @@ class Engine:
                 continue  # part of a date: read with the date
             ignored = bool(self.lex.time_ignore_before.search(ctx))
             comparison = bool(self.lex.comparison_before.search(ctx))
-            marks.append(TimeMark(p, m.end(), "explicit", int(m.group(1)), ignored, comparison))
+            local = bool(self.lex.local_period_before.search(ctx))
+            marks.append(TimeMark(p, m.end(), "explicit", int(m.group(1)), ignored, comparison, local))
         for q in dates:
             if q.date_year is not None:
                 year = q.date_year
@@ -424,7 +427,7 @@ class Engine:
                 year = published.year - 1 if (q.date_month or 0) > published.month else published.year
             else:
                 year = None
-            ignored = bool(re.search(r"(?:số|ban hành|ký)[^,;]{0,40}\Z", low[max(0, q.start - 50):q.start]))
+            ignored = bool(self.lex.document_date_before.search(low, max(0, q.start - 60), q.start))
             marks.append(TimeMark(q.start, q.end, "date" if q.date_year else "date_inferred", year, ignored))
         for m in self.lex.relative_time.finditer(low, start, end):
             marks.append(TimeMark(m.start(), m.end(), self.lex.relative_kind[m.group(1)], None, False))
@@ -475,7 +478,7 @@ class Engine:
         before = [m for m in in_sentence if m.end <= q.qstart and not (m.ignored or m.comparison) and m.kind != "next"]
         if before:
             return self._resolve(before[-1], published, doc.doc_year)
-        after = [m for m in in_sentence if q.end <= m.start < clause_end and not (m.ignored or m.comparison)
+        after = [m for m in in_sentence if q.end <= m.start < clause_end and not (m.ignored or m.comparison or m.local)
                  and m.kind != "next"]
         if after:
             return self._resolve(after[0], published, doc.doc_year)
@@ -637,7 +640,7 @@ class _Doc:
         year = None
         if not self.lex.target_cues.search(self.low, s.start, s.end):
             for m in self.marks(si):
-                if m.ignored or m.comparison or m.kind == "next":
+                if m.ignored or m.comparison or m.local or m.kind == "next":
                     continue
                 y, _ = self.engine._resolve(m, self.published, self.doc_year)
                 if y is not None:
@@ -668,10 +671,11 @@ class _Doc:
         return self.target_heading(si) is not None or self.target_paragraph(si) is not None
 
     def _ends_in_goal(self, k: int) -> bool:
-        """The sentence sets a goal with a figure, or continues one."""
+        """The sentence opens on a goal with a figure ("Mục tiêu cụ thể, ...", "Theo kế hoạch, mục
+        tiêu đến năm 2025 ..."), or continues one."""
         prev = self.sentences[k]
         goal = self.lex.target_cues.search(self.low, prev.start, prev.end)
-        if goal and self._figure_between(goal.end(), prev.end):
+        if goal and goal.start() - prev.start <= _GOAL_OPENING and self._figure_between(goal.end(), prev.end):
             return not self.lex.achieved_cues.search(self.low, prev.start, prev.end)
         return self._goal_of.get(k) is not None
 

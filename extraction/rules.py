@@ -81,6 +81,8 @@ class Lexicon:
     rate_words: re.Pattern
     comparison_before: re.Pattern
     now_word: re.Pattern
+    document_date_before: re.Pattern
+    local_period_before: re.Pattern
     operator_branch: re.Pattern
     phrase_separators: re.Pattern
     scope_comparison: re.Pattern
@@ -196,6 +198,8 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         scope_comparison=_compile(rf"(?<!\w)(?:{d['scope_comparison']})(?!\w)[^,;.]{{0,25}}\Z", "scope_comparison"),
         phrase_separators=_compile(d["phrase_separators"], "phrase_separators"),
         ranking_foreign=_compile(d["ranking_foreign"], "ranking_foreign"),
+        local_period_before=_compile(rf"(?<!\w){d['time']['local_period_before']}\Z", "time.local_period_before"),
+        document_date_before=_compile(rf"(?<!\w){d['time']['document_date_before']}\Z", "time.document_date_before"),
         now_word=_compile(rf"(?<!\w){d['time']['now_word']}(?!\w)", "time.now_word"),
         comparison_before=_compile(rf"{d['time']['comparison_before']}\Z", "time.comparison_before"),
         frame_opener=_compile(rf"(?:^|[.\n]\s*)({d['time']['frame_opener']} (?:19|20)\d\d\s*,)", "time.frame_opener"),
