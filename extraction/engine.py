@@ -24,6 +24,7 @@ _GOAL_OPENING = 40  # a plan's goal is set at the start of its sentence
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _DATE_AFTER = re.compile(r"[-/.]\d")
 _DIGIT = re.compile(r"\d")
+_RANGE_START = re.compile(r"\s?[-–]\s?((?:19|20)\d\d)")
 
 
 @dataclass
@@ -500,7 +501,24 @@ class Engine:
             return None
         if published.month <= 3 and self.lex.review_cues.search(low):
             return published.year - 1
+        if published.month == 1 and self._speaks_of_last_year(low, published.year):
+            return published.year - 1
         return published.year
+
+    def _speaks_of_last_year(self, low: str, year: int) -> bool:
+        """Early in January an article naming last year more often than this one (or a period that
+        ends last year: "giai đoạn 2021-2025") reports the year just closed."""
+        counts = {year - 1: 0, year: 0}
+        for m in _YEAR_RE.finditer(low):
+            y = int(m.group(1))
+            ctx = low[max(0, m.start() - 40):m.start()]
+            if _RANGE_START.match(low, m.end()) and int(_RANGE_START.match(low, m.end()).group(1)) == year - 1:
+                counts[year - 1] += 1
+            if y not in counts or self.lex.comparison_before.search(ctx) or self.lex.date_before_year.search(ctx):
+                continue
+            if not self.lex.time_ignore_before.search(ctx):
+                counts[y] += 1
+        return counts[year - 1] > counts[year]
 
     def _lead_year(self, low: str, published: dt.date | None) -> int | None:
         """The period the article announces: a year in its first sentence ("Quảng Nam có hơn 2.000
