@@ -115,7 +115,7 @@ class Engine:
             if not self._in_scope(scopes, q, low, s, ranking=rule.unit in _RANKINGS, own=doc.own):
                 log.debug("out of scope: %s %r", rule.code, low[q.start:q.end])
                 continue
-            target = doc.in_target_block(si) or self._is_target(low, s, q)
+            target = doc.in_target_block(si) or self._is_target(low, s, q, doc.first_figure(s))
             year, source = self._year(doc, si, q, target)
             if not target and doc.published and year and source == "explicit" and year > doc.published.year:
                 target = True
@@ -170,15 +170,20 @@ class Engine:
             for rate in self.lex.rate_words.finditer(low, start, q.qstart):
                 pass
             subject = cov.area_re.match(low, rate.end(), q.qstart) if rate else None
-            if subject is None:
-                return None
+            if subject is None:  # "cáp quang tới trung tâm xã đạt 100%": the area right before the verb
+                subject = cov.area_before_verb.search(low, start, q.qstart)
+                if subject is None:
+                    return None
             area, area_end = cov.area_of(subject), subject.end()
             between = cov.service_re.search(low, area_end, q.qstart)
             if between is None:
                 return None
         stop = cov.item_end.search(low, area_end, end)
-        after = cov.service_re.search(low, area_end, stop.start() if stop and stop.start() > area_end else end) \
-            if area_end > q.end else cov.service_re.search(low, area_end, q.qstart)
+        window_end = (stop.start() if stop and stop.start() > area_end else end) if area_end > q.end else q.qstart
+        named = list(cov.service_re.finditer(low, area_end, window_end))
+        after = next((x for x in named if x.lastgroup not in cov.weak_services
+                      and low.count("(", area_end, x.start()) <= low.count(")", area_end, x.start())),
+                     named[0] if named else None)  # a cue inside "(bao gồm ...)" does not override
         before = [x for x in cov.service_re.finditer(low, start, q.qstart)]
         pick = after if after else before[-1] if before else None
         if pick is None:
@@ -187,7 +192,9 @@ class Engine:
         if pick is None:
             return None
         family = pick.lastgroup
-        around = low[max(s.start, pick.start() - 12):min(s.end, pick.end() + 12)]
+        lo, hi = max(s.start, pick.start() - 12), min(s.end, pick.end() + 12)
+        cut = self.lex.phrase_separators.search(low, pick.end(), hi)  # the cue's own phrase only
+        around = low[lo:cut.start() if cut else hi]
         for variant, base, only, others in cov.technologies:
             if family == base and only.search(around) and not others.search(around):
                 family = variant
@@ -389,19 +396,22 @@ class Engine:
         return not self.lex.ranking_foreign.search(low, max(start, q.qstart - 60), q.qstart)
 
     # ------------------------------------------------------------------ targets
-    def _is_target(self, low: str, s: Sentence, q: Quantity) -> bool:
-        """A target cue before the figure in its clause, or one opening the sentence
+    def _is_target(self, low: str, s: Sentence, q: Quantity, first_figure: int | None = None) -> bool:
+        """A target cue before the figure in its clause, or one heading the sentence's figures
         ("Phấn đấu năm 2025: 100% xã ...; 80% hộ ...")."""
         clause_start = s.start
         for b in s.clause_bounds:
             if b < q.start:
                 clause_start = b
+        heads_list = first_figure if first_figure is not None else s.start + 15
         last = None
         for m in self.lex.target_cues.finditer(low, s.start, q.start):
             if self.lex.target_cue_names.search(low, max(s.start, m.start() - 60), m.start()):
-                continue  # a meeting's name
+                continue  # a meeting's name, or a result ("giúp nâng tỷ lệ ...")
             if m.start() >= clause_start or m.start() - s.start <= 15:
                 last = m
+            elif m.start() < heads_list and not self.lex.past_words.search(low, m.end(), q.qstart):
+                last = m  # a goal heading the sentence's list, with nothing reported as done after it
         if last is None:
             return False
         if self.lex.achieved_cues.search(low, last.end(), q.qstart):
@@ -696,6 +706,10 @@ class _Doc:
         if goal and goal.start() - prev.start <= _GOAL_OPENING and self._figure_between(goal.end(), prev.end):
             return not self.lex.achieved_cues.search(self.low, prev.start, prev.end)
         return self._goal_of.get(k) is not None
+
+    def first_figure(self, s: Sentence) -> int | None:
+        i = bisect.bisect_left(self.figure_starts, s.start)
+        return self.figure_starts[i] if i < len(self.figure_starts) and self.figure_starts[i] < s.end else None
 
     def _figure_between(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self.figure_starts, start)

@@ -149,7 +149,8 @@ class NumberReader:
                 return q
             return self._qualify(low, q)
         # a single number
-        if len(a_s) == 4 and a_s.isdigit() and 1900 <= a_val <= 2100 and not _AFTER_UNIT.match(low, e):
+        if (len(a_s) == 4 and a_s.isdigit() and 1900 <= a_val <= 2100 and not _AFTER_UNIT.match(low, e)
+                and not self.lex.head_noun_re.match(low, e + 1)):  # "1918 trạm" counts stations
             return Quantity(s, e, YEAR, date_year=int(a_val))
         q = Quantity(s, e, QUANTITY, value=a_val, integral=a_val == int(a_val))
         u = _AFTER_UNIT.match(low, e)
@@ -211,7 +212,7 @@ class NumberReader:
         prev = out[-1]
         gap = low[prev.end:q.start]
         # "mức độ 3, 4": a number listed right after a label is a label too
-        if prev.role == LABEL and re.fullmatch(r"\s*(?:,|và|-|/|hoặc)\s*", gap):
+        if prev.role == LABEL and q.value < 10 and re.fullmatch(r"\s*(?:,|và|-|/|hoặc)\s*", gap):
             q.role = LABEL
             return q
         # "25 trên 63", "1.634 trong tổng số 1.733": a fraction written with words

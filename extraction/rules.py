@@ -265,6 +265,8 @@ class Coverage:
     technologies: list[tuple[str, str, re.Pattern, re.Pattern]]  # (variant, family, only, others)
     negation: re.Pattern
     item_end: re.Pattern
+    area_before_verb: re.Pattern
+    weak_services: frozenset[str]
 
     @staticmethod
     def area_of(m: re.Match) -> str:
@@ -293,6 +295,8 @@ def _coverage(d: dict | None, macros: dict[str, str]) -> Coverage | None:
                       for variant, t in (d.get("technologies") or {}).items()],
         negation=_compile(d["negation"], "coverage.negation"),
         item_end=_compile(d["item_end"], "coverage.item_end"),
+        area_before_verb=_compile(rf"(?<!\w)(?:{areas})(?:{d['area_verb']})\Z", "coverage.area_verb"),
+        weak_services=frozenset(d.get("weak_services") or ()),
     )
 
 
