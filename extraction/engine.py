@@ -410,7 +410,7 @@ class Engine:
                 continue  # a meeting's name, or a result ("giúp nâng tỷ lệ ...")
             if m.start() >= clause_start or m.start() - s.start <= 15:
                 last = m
-            elif m.start() < heads_list and not self.lex.past_words.search(low, m.end(), q.qstart):
+            elif m.start() < heads_list and not self.lex.past_words.search(low, s.start, q.qstart):
                 last = m  # a goal heading the sentence's list, with nothing reported as done after it
         if last is None:
             return False
