@@ -170,14 +170,15 @@ class Engine:
             for rate in self.lex.rate_words.finditer(low, start, q.qstart):
                 pass
             subject = cov.area_re.match(low, rate.end(), q.qstart) if rate else None
-            if subject is None:  # "cáp quang tới trung tâm xã đạt 100%": the area right before the verb
+            if subject is not None:
+                area, area_end = cov.area_of(subject), subject.end()
+                if cov.service_re.search(low, area_end, q.qstart) is None:
+                    return None  # the rate's predicate names no service
+            else:  # "cáp quang tới trung tâm xã đạt 100%": the area right before the verb
                 subject = cov.area_before_verb.search(low, start, q.qstart)
                 if subject is None:
                     return None
-            area, area_end = cov.area_of(subject), subject.end()
-            between = cov.service_re.search(low, area_end, q.qstart)
-            if between is None:
-                return None
+                area, area_end = cov.area_of(subject), subject.end()
         stop = cov.item_end.search(low, area_end, end)
         window_end = (stop.start() if stop and stop.start() > area_end else end) if area_end > q.end else q.qstart
         named = list(cov.service_re.finditer(low, area_end, window_end))
