@@ -207,7 +207,8 @@ class Engine:
         """"hơn 2 triệu thuê bao điện thoại, đạt 105,9 thuê bao/100 người dân": a rate per 100
         people belongs to the nearest service named before it in its clause (_lexicon.yaml per_100)."""
         rates = self.lex.per_100
-        if rates is None or q.kind != "per100":
+        if rates is None or not (q.kind == "per100" or (q.kind == "percent" and rates.percent_of
+                                                         and rates.percent_of.match(low, q.end))):
             return None
         start = s.start
         for b in s.clause_bounds:
@@ -260,6 +261,8 @@ class Engine:
             if p.before is not None:
                 m = p.before.search(low, bstart, q.qstart)
                 if m:
+                    if p.after is None and not self._noun_agrees(m.group("cue"), low, q, s):
+                        continue  # "trạm ... có 1.491 cột ăng ten": the number heads another noun
                     score += len(m.group("cue")) + 1
                 elif p.loose is not None:
                     m = p.loose.search(low, bstart, q.qstart)
@@ -302,6 +305,13 @@ class Engine:
             return False
         if any(lex.scope_kind[m.group(0)] != "province" for m in lex.scope_words.finditer(gap)):
             return False
+        return self._noun_agrees(cue, low, q, s)
+
+    def _noun_agrees(self, cue: str, low: str, q: Quantity, s: Sentence) -> bool:
+        """The noun after a count, if any, is of the cue's kind ("1.918 trạm" for a station cue)."""
+        if q.kind not in ("count", "fraction"):
+            return True
+        lex = self.lex
         after = lex.noun_lead.match(low, q.end, min(s.end, q.end + 40))
         if after is None:
             return True

@@ -221,8 +221,9 @@ class Families:
 
     cue_re: re.Pattern
     indicators: dict[str, str]
-    require: re.Pattern | None = None
-    against: re.Pattern | None = None
+    require: re.Pattern | None = None     # a word that must stand before the figure ("doanh thu")
+    against: re.Pattern | None = None     # ... and no other amount named after it
+    percent_of: re.Pattern | None = None  # a percent followed by this is a rate too ("65% dân số")
 
 
 def _families(d: dict | None, where: str) -> Families | None:
@@ -231,7 +232,8 @@ def _families(d: dict | None, where: str) -> Families | None:
     cues = "|".join(f"(?P<{family}>(?<!\\w)(?:{_alt(words)})(?!\\w))" for family, words in d["services"].items())
     require = _compile(rf"(?<!\w)(?:{d['require']})(?!\w)", f"{where}.require") if d.get("require") else None
     against = _compile(rf"(?<!\w)(?:{d['against']})(?!\w)", f"{where}.against") if d.get("against") else None
-    return Families(_compile(cues, f"{where}.services"), dict(d["indicators"]), require, against)
+    percent_of = _compile(d["percent_of"], f"{where}.percent_of") if d.get("percent_of") else None
+    return Families(_compile(cues, f"{where}.services"), dict(d["indicators"]), require, against, percent_of)
 
 
 @dataclass
