@@ -5,8 +5,11 @@ the portal and the key, so a maintainer can fix the whole entry in one go.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -97,7 +100,11 @@ class Archive:
 
 @dataclass(frozen=True)
 class Tls:
-    ca_bundle: str | None = None  # absolute path once loaded
+    """How a portal's certificate is checked. `ca_bundle` adds certificates (a live server's missing
+    intermediate) to the public CAs, never replaces them; `mirror_ca_bundle` is the mirror's private
+    CA, trusted only while the portal is served by the mirror."""
+
+    ca_bundle: str | None = None  # absolute path once loaded: the public CAs plus the portal's extra ones
     verify: bool = True
     reason: str | None = None
 
@@ -106,6 +113,20 @@ class Tls:
         if not self.verify:
             return False
         return self.ca_bundle or True
+
+
+def _with_public_cas(extra: Path) -> str:
+    """A bundle of the public CAs (certifi) followed by `extra`, written once per content."""
+    import certifi
+
+    text = Path(certifi.where()).read_text() + "\n" + extra.read_text()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    out = Path(tempfile.gettempdir()) / f"vnict-ca-{digest}.pem"
+    if not out.exists():
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text)
+        tmp.replace(out)
+    return str(out)
 
 
 @dataclass(frozen=True)
@@ -222,7 +243,7 @@ POLITENESS_BOUNDS = {"requests_per_second": (0.01, 5.0), "concurrency": (1, 4), 
                      "read_timeout": (1, 120), "total_timeout": (5, 600), "max_bytes": (64 * 1024, 50 * 1024 * 1024)}
 _POLITENESS_KEYS = {"requests_per_second", "concurrency", "connect_timeout", "read_timeout", "total_timeout",
                     "max_bytes"}
-_TLS_KEYS = {"ca_bundle", "verify", "reason"}
+_TLS_KEYS = {"ca_bundle", "mirror_ca_bundle", "verify", "reason"}
 
 
 class _Checker:
@@ -377,6 +398,18 @@ def _pagination(c: _Checker, where: str, data: Any, base_url: str | None, live_h
     return p
 
 
+def _bundle_path(c: _Checker, where: str, value: Any) -> str | None:
+    bundle = c.text(where, value)
+    if not bundle:
+        return None
+    path = Path(bundle)
+    path = path if path.is_absolute() else REPO_ROOT / path
+    if not path.is_file():
+        c.error(where, f"file not found: {path}")
+        return None
+    return str(path)
+
+
 def _portal(c: _Checker, i: int, data: Any, defaults: Mapping[str, Any], overrides: Mapping[str, str]) -> Portal | None:
     pid = data.get("id") if isinstance(data, Mapping) else None
     where = f"portals[{i}]" + (f" ({pid})" if isinstance(pid, str) else "")
@@ -480,13 +513,13 @@ def _portal(c: _Checker, i: int, data: Any, defaults: Mapping[str, Any], overrid
     if td is not None and c.keys(f"{where}.tls", td, _TLS_KEYS):
         verify = c.boolean(f"{where}.tls.verify", td.get("verify"), True)
         reason = c.text(f"{where}.tls.reason", td.get("reason"))
-        bundle = c.text(f"{where}.tls.ca_bundle", td.get("ca_bundle"))
-        if bundle:
-            path = Path(bundle)
-            path = path if path.is_absolute() else REPO_ROOT / path
-            if not path.is_file():
-                c.error(f"{where}.tls.ca_bundle", f"file not found: {path}")
-            bundle = str(path)
+        mirrored = isinstance(data.get("id"), str) and data["id"] in overrides
+        live_extra = _bundle_path(c, f"{where}.tls.ca_bundle", td.get("ca_bundle"))
+        mirror_ca = _bundle_path(c, f"{where}.tls.mirror_ca_bundle", td.get("mirror_ca_bundle"))
+        if mirrored:
+            bundle = mirror_ca  # the mirror's private CA, for the mirror's own host only
+        else:
+            bundle = _with_public_cas(Path(live_extra)) if live_extra else None
         if not verify and not reason:
             c.error(f"{where}.tls", "verify: false is an exception and needs a 'reason'")
         if not verify and bundle:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from datetime import datetime
 
 import pytest
@@ -142,3 +143,21 @@ def test_shipped_registry_is_valid_and_covers_the_mirror_sites():
     assert later and all(not p.enabled for p in later)
     assert all(p.active_until and p.active_until.isoformat() == "2025-02-28" for p in reg if ".stttt" in "." + p.host)
     assert all(p.active_from and p.active_from.isoformat() >= "2025-03-01" for p in reg if "khcn." in p.host and not p.mirror)
+
+
+def test_the_mirror_ca_is_trusted_for_the_mirror_only_and_live_tls_trusts_the_public_cas(tmp_path):
+    """hagiang_portal pinned the mirror's private CA for the live site."""
+    import certifi
+
+    from scrapers.registry import load_registry
+
+    live = load_registry().get("hagiang_portal")
+    assert live.tls.requests_verify is True
+    mirrored = load_registry(base_url_overrides={"hagiang_portal": "https://127.0.0.1:18401"}).get("hagiang_portal")
+    assert str(mirrored.tls.requests_verify).endswith("portal_mirror/certs/ca-bundle.pem")
+    extra = tmp_path / "intermediate.pem"
+    extra.write_text("-----BEGIN CERTIFICATE-----\nMIIBextra\n-----END CERTIFICATE-----\n")
+    data = copy.deepcopy(BASE)
+    data["portals"][0]["tls"] = {"ca_bundle": str(extra)}
+    bundle = Path(registry_from_mapping(data).get("alpha_stttt").tls.requests_verify).read_text()
+    assert Path(certifi.where()).read_text() in bundle and "MIIBextra" in bundle
