@@ -25,16 +25,19 @@ DBT_MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
 # -- defaults shared by every DAG ------------------------------------------------------------------
 
 def default_args() -> dict:
-    """Owner and retries with exponential backoff; VNICT_TASK_RETRIES / VNICT_RETRY_DELAY_SECONDS
-    shorten them (tests, demos)."""
+    """Owner, retries with exponential backoff and an execution timeout; VNICT_TASK_RETRIES,
+    VNICT_RETRY_DELAY_SECONDS and VNICT_TASK_TIMEOUT_MINUTES change them (tests, demos)."""
     retries = int(os.environ.get("VNICT_TASK_RETRIES", "2"))
     delay = float(os.environ.get("VNICT_RETRY_DELAY_SECONDS", "60"))
+    timeout = float(os.environ.get("VNICT_TASK_TIMEOUT_MINUTES", "120"))
     return {
         "owner": "data-engineering",
         "retries": retries,
         "retry_delay": timedelta(seconds=delay),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=15),
+        # a task that hangs (a portal dripping bytes, a stuck connection) fails instead of holding the run
+        "execution_timeout": timedelta(minutes=timeout),
     }
 
 

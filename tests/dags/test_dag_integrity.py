@@ -31,6 +31,7 @@ def test_dag_has_owner_retries_tags_and_docs(parsed_dags, dag_id):
     assert dag["owners"] == ["data-engineering"]
     assert dag["min_retries"] >= 1, "every task retries"
     assert all(t["retry_exponential_backoff"] for t in dag["tasks"].values())
+    assert all(t["execution_timeout_s"] for t in dag["tasks"].values()), "a hung task would hold the run forever"
     assert "vnict" in dag["tags"] and len(dag["tags"]) >= 2
     assert dag["doc_md"].lstrip().startswith("###") and len(dag["doc_md"]) > 200
 
