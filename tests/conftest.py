@@ -4,7 +4,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,16 @@ import pytest
 from vnict.settings import REPO_ROOT, load_settings
 
 _counter = itertools.count()
+
+
+@pytest.fixture
+def open_tmp():
+    """A scratch folder other local users can reach: the embedded cluster runs as one of them, and
+    pytest's own tmp_path sits under a folder closed to them."""
+    path = Path(tempfile.mkdtemp(prefix="vnict-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,17 @@ class WarehouseError(RuntimeError):
     """The warehouse cannot be started or reached; the message says why and what to do."""
 
 
+def _check_reachable_by_others(path: Path, what: str) -> None:
+    """The service account must be able to walk down to `path`. Rather than open up the folders
+    above it (they are not the project's), say which one is closed and what to do."""
+    for parent in [*reversed(path.resolve().parents), path.resolve()]:
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            raise WarehouseError(
+                f"Postgres runs as the unprivileged user {SERVICE_USER!r}, which cannot reach {what} "
+                f"({path}): {parent} is closed to other users. Set VNICT_STATE_DIR to a folder under "
+                f"an open path (for example /var/tmp/vnict), or open it yourself: chmod o+x {parent}")
+
+
 def _bin_dir() -> Path:
     from pgserver._commands import POSTGRES_BIN_PATH
 
@@ -240,11 +251,11 @@ class EmbeddedPostgres:
             return
         import pwd
 
-        from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
+        from pgserver.utils import ensure_user_exists
 
         ensure_user_exists(SERVICE_USER)
-        ensure_prefix_permissions(self.settings.state_dir)
-        ensure_prefix_permissions(_bin_dir())
+        _check_reachable_by_others(self.settings.state_dir, "the state folder")
+        _check_reachable_by_others(_bin_dir(), "the Postgres binaries")
         entry = pwd.getpwnam(SERVICE_USER)
         for path in paths:
             if path.exists():

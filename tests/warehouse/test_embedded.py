@@ -23,12 +23,12 @@ def test_starting_twice_is_harmless(pg_cluster):
         assert conn.execute("select current_setting('listen_addresses')").fetchone()[0] == "127.0.0.1"
 
 
-def test_port_taken_is_a_clear_error(test_settings, tmp_path):
+def test_port_taken_is_a_clear_error(test_settings, open_tmp):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        settings = dataclasses.replace(test_settings, state_dir=tmp_path / "state", pg_port=port)
+        settings = dataclasses.replace(test_settings, state_dir=open_tmp / "state", pg_port=port)
         with pytest.raises(WarehouseError, match=f"port {port} .* is taken"):
             EmbeddedPostgres(settings).ensure_running()
 
@@ -66,11 +66,11 @@ def test_warehouse_dsn_pointing_at_nothing_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_stale_pid_file_after_a_crash_is_handled(test_settings, tmp_path):
+def test_stale_pid_file_after_a_crash_is_handled(test_settings, open_tmp):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = dataclasses.replace(test_settings, state_dir=tmp_path / "s", pg_port=port)
+    settings = dataclasses.replace(test_settings, state_dir=open_tmp / "s", pg_port=port)
     cluster = EmbeddedPostgres(settings)
     cluster.ensure_running()
     pid = cluster.status()["pid"]
@@ -135,3 +135,18 @@ def test_another_local_user_cannot_reach_the_socket(pg_cluster, test_settings):
     result = subprocess.run(["/usr/bin/python3", "-c", probe], user="nobody", capture_output=True, text=True,
                             cwd="/")
     assert result.returncode == 3, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the service account is used only when running as root")
+def test_folders_outside_the_state_folder_keep_their_permissions(test_settings, open_tmp):
+    """Starting as root used to add read and execute for everyone to every parent, up to /."""
+    closed = open_tmp / "closed"
+    closed.mkdir(mode=0o700)
+    settings = dataclasses.replace(test_settings, state_dir=closed / "state")
+    with pytest.raises(WarehouseError, match=f"{closed} is closed to other users"):
+        EmbeddedPostgres(settings).ensure_running()
+    assert closed.stat().st_mode & 0o777 == 0o700
+    parents = [p for p in test_settings.state_dir.parents]
+    before = {p: p.stat().st_mode for p in parents}
+    EmbeddedPostgres(test_settings).ensure_running()
+    assert {p: p.stat().st_mode for p in parents} == before
