@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
+
 from vnict.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,22 @@ host    all       all   ::1/128       scram-sha-256
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot be started or reached; the message says why and what to do."""
+
+
+def _alive(pid: int) -> bool:
+    """A process that runs: a zombie (killed, not yet reaped by a parent that may never reap it)
+    does not count, though it still holds its pid."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return state not in ("Z", "X")
 
 
 def _check_reachable_by_others(path: Path, what: str) -> None:
@@ -99,8 +117,24 @@ class EmbeddedPostgres:
             else:
                 log.info("embedded Postgres already running (pid %s) on %s:%s", pid,
                          self.settings.pg_host, self.settings.pg_port)
-            self._ensure_database()
+            try:
+                self._ensure_database()
+            except psycopg.OperationalError as exc:
+                if pid is None or not self._wait_gone(pid):
+                    raise WarehouseError(f"the embedded warehouse does not answer: {exc}") from exc
+                # a server killed a moment ago still had a pid: start a new one now that it is gone
+                log.warning("embedded Postgres (pid %s) was dying; starting it again", pid)
+                self._start()
+                self._ensure_database()
         return self.dsn()
+
+    def _wait_gone(self, pid: int, timeout: float = 15.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._running_pid() != pid:
+                return True
+            time.sleep(0.1)
+        return False
 
     def stop(self) -> bool:
         """Stop the cluster; return False when it was not running."""
@@ -161,6 +195,15 @@ class EmbeddedPostgres:
         if stale.exists():
             log.warning("removing stale %s left by a crashed server", stale)
             stale.unlink()
+        for lock in self.socket_dir.glob(".s.PGSQL.*.lock"):  # the killed server's socket lock
+            try:
+                owner = int(lock.read_text().splitlines()[0])
+            except (OSError, ValueError, IndexError):
+                owner = None
+            if owner is None or not _alive(owner):
+                log.warning("removing stale socket lock %s", lock)
+                lock.unlink(missing_ok=True)
+                Path(str(lock)[: -len(".lock")]).unlink(missing_ok=True)
         self._write_hba()
         self.socket_dir.chmod(0o700)
         self._hand_over([self.socket_dir, self.settings.log_dir])
@@ -180,8 +223,6 @@ class EmbeddedPostgres:
             self._hand_over([hba])
 
     def _ensure_database(self) -> None:
-        import psycopg
-
         s = self.settings
         with psycopg.connect(self.dsn("postgres"), autocommit=True, connect_timeout=10) as conn:
             exists = conn.execute("select 1 from pg_database where datname = %s", (s.pg_database,)).fetchone()
@@ -206,12 +247,8 @@ class EmbeddedPostgres:
             pid = int(pidfile.read_text().splitlines()[0])
         except (FileNotFoundError, ValueError, IndexError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             return None
-        except PermissionError:
-            pass
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         except OSError:

@@ -150,3 +150,20 @@ def test_folders_outside_the_state_folder_keep_their_permissions(test_settings, 
     before = {p: p.stat().st_mode for p in parents}
     EmbeddedPostgres(test_settings).ensure_running()
     assert {p: p.stat().st_mode for p in parents} == before
+
+
+def test_the_first_start_right_after_a_crash_succeeds(test_settings, open_tmp):
+    """Killed a moment ago, the server still had its pid (and, unreaped, its socket lock)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = dataclasses.replace(test_settings, state_dir=open_tmp / "crash", pg_port=port)
+    cluster = EmbeddedPostgres(settings)
+    cluster.ensure_running()
+    os.kill(cluster.status()["pid"], 9)
+    try:
+        dsn = cluster.ensure_running()  # at once, no waiting
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+    finally:
+        cluster.stop()
