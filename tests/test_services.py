@@ -41,3 +41,20 @@ def test_the_project_mirror_is_found_and_stopped(tmp_path):
     finally:
         assert stop_mirror(settings) is True
     assert mirror_pid(settings) is None
+
+
+def test_a_mirror_left_with_another_fault_plan_is_restarted(tmp_path):
+    """A killed run left its mirror running; the next run reused it, faults and all."""
+    settings = _settings(tmp_path)
+    plan = tmp_path / "faults.yaml"
+    plan.write_text("failure_rate: 0.5\nkinds: [\"503\"]\n")
+    start_mirror(settings, faults=plan)
+    try:
+        faulty = mirror_pid(settings)
+        start_mirror(settings)
+        clean = mirror_pid(settings)
+        assert clean is not None and clean != faulty
+        start_mirror(settings)
+        assert mirror_pid(settings) == clean  # the same plan: reused
+    finally:
+        stop_mirror(settings)

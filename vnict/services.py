@@ -45,9 +45,17 @@ def start_mirror(settings: Settings, faults: Path | None = None, timeout: float 
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     sites_file = settings.mirror_sites_file
+    plan_file = settings.run_dir / "mirror.faults"
+    wanted = str(Path(faults).resolve()) if faults else ""
     if mirror_pid(settings) is not None and sites_file.exists():
-        return json.loads(sites_file.read_text())
+        running = plan_file.read_text() if plan_file.exists() else None
+        if running == wanted:
+            return json.loads(sites_file.read_text())
+        # a mirror left behind by a killed run may inject another run's faults: start a fresh one
+        log.warning("the running portal mirror has another fault plan (%s); restarting it", running or "none")
+        stop_mirror(settings)
     sites_file.unlink(missing_ok=True)
+    plan_file.write_text(wanted)
     cmd = [sys.executable, "-m", "portal_mirror", "serve", "--port", str(settings.mirror_port),
            "--sites-file", str(sites_file), "--log", str(settings.log_dir / "mirror-requests.jsonl")]
     if faults:
