@@ -53,9 +53,12 @@ class CrawlReport:
     strategy: str | None = None
     seconds: float = 0.0
     inactive: bool = False  # the portal did not publish during the interval (active_from/until)
+    degraded: str | None = None  # read, but something was lost: listing pages or articles that failed
+    listing_failures: int = 0
 
     def summary(self) -> str:
-        state = f"PORTAL ERROR: {self.portal_error}" if self.portal_error else "ok"
+        state = (f"PORTAL ERROR: {self.portal_error}" if self.portal_error
+                 else f"DEGRADED: {self.degraded}" if self.degraded else "ok")
         return (f"crawl {self.portal_id} [{self.start:%Y-%m-%d %H:%M} .. {self.end:%Y-%m-%d %H:%M}): {state}; "
                 f"{self.listing_pages} listing pages, {self.articles_found} articles found, "
                 f"{self.pages_fetched} fetched ({self.stored} stored, {self.not_modified} not modified), "
@@ -160,6 +163,10 @@ def crawl_portal(portal: Portal, start: datetime, end: datetime, fetcher: Fetche
     report.strategy = stats.strategy
     report.articles_found = len(items)
     report.failures.extend(stats.failed_pages)
+    report.listing_failures = len(stats.failed_pages)
+    if report.portal_error is None and stats.html_pages_read and not stats.links_seen:
+        report.portal_error = (f"{stats.html_pages_read} listing pages were read but held no article link: "
+                               "the layout changed or the pages are not listings (check the registry's selectors)")
     log.info("%s: discovery found %d articles in %d listing pages (%s)", portal.id, len(items), stats.pages,
              stats.strategy or "listing")
     workers = workers or portal.politeness.concurrency + 2
@@ -171,6 +178,11 @@ def crawl_portal(portal: Portal, start: datetime, end: datetime, fetcher: Fetche
             log.info("%s: second pass over %d failed articles", portal.id, len(retry))
             failed = [f for f in failed if f not in retry] + crawl.articles([i for i, _ in retry], workers)
         report.failures.extend((i.url, r.error or r.error_kind or "error") for i, r in failed)
+        lost = [f"{report.listing_failures} listing pages"] if report.listing_failures else []
+        if failed:
+            lost.append(f"{len(failed)} of {len(items)} articles")
+        if lost:
+            report.degraded = " and ".join(lost) + " could not be fetched"
     report.seconds = time.monotonic() - began
     (log.error if report.portal_error else log.info)("%s", report.summary())
     return report

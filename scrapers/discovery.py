@@ -57,6 +57,8 @@ class DiscoveredArticle:
 class DiscoveryStats:
     pages: int = 0  # listing/archive/feed/sitemap pages fetched
     failed_pages: list[tuple[str, str]] = field(default_factory=list)
+    html_pages_read: int = 0  # listing and archive pages read and parsed
+    links_seen: int = 0  # article links on them, whatever their date: none at all means a changed layout
     offsite_links: int = 0
     strategy: str | None = None
 
@@ -220,6 +222,8 @@ class Discoverer:
                     published = parse_listed_date(item.get_text(" ")[:300], rules.month_first)
             title = a.get_text(" ", strip=True) or None
             out.append(_Item(url, published, title))
+        self.stats.html_pages_read += 1
+        self.stats.links_seen += len(out)
         return out
 
     def _on_portal(self, netloc: str) -> bool:

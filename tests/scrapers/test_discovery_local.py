@@ -179,3 +179,32 @@ def test_inactive_portal_makes_no_request(make_server, fetcher):
     report = crawl_portal(portal, datetime(2023, 1, 1, tzinfo=VN_TZ), datetime(2024, 1, 1, tzinfo=VN_TZ),
                           fetcher, MemoryPageStore())
     assert report.inactive and srv.log == []
+
+
+def test_a_listing_that_returns_garbage_fails_the_portal(make_server, fetcher):
+    """A changed layout used to read as "ok, 0 articles"."""
+    routes = site_routes()
+    routes["/tin-tuc.html"] = lambda h: Reply(body=b"<html><body><p>Trang dang bao tri</p></body></html>")
+    srv = make_server(routes)
+    portal = portal_for(srv.url, discovery=["listing"])
+    report = crawl_portal(portal, datetime(2023, 1, 1, tzinfo=VN_TZ), datetime(2024, 1, 1, tzinfo=VN_TZ),
+                          fetcher, MemoryPageStore())
+    assert report.portal_error and "held no article link" in report.portal_error
+    assert "PORTAL ERROR" in report.summary()
+
+
+def test_a_listing_page_that_fails_marks_the_crawl_degraded(make_server, fetcher):
+    """A listing page failing after its retries dropped the rest of the listing, reported "ok"."""
+    routes = site_routes()
+    listing = routes["/tin-tuc.html"]
+    routes["/tin-tuc.html"] = lambda h: Reply(503, b"busy") if "page=3" in h.path else listing(h)
+    srv = make_server(routes)
+    portal = portal_for(srv.url, discovery=["listing"])
+    start, end = datetime(2023, 1, 1, tzinfo=VN_TZ), datetime(2024, 1, 1, tzinfo=VN_TZ)
+    report = crawl_portal(portal, start, end, fetcher, MemoryPageStore())
+    assert report.portal_error is None
+    assert report.listing_failures >= 1 and report.degraded and "listing pages" in report.degraded
+    assert "DEGRADED" in report.summary()
+    clean = crawl_portal(portal_for(make_server(site_routes()).url, discovery=["listing"]), start, end, fetcher,
+                         MemoryPageStore())
+    assert clean.degraded is None and clean.listing_failures == 0
