@@ -78,11 +78,16 @@ def provincial_ict_nightly():
         def parse(crawl_report: dict, params=None, outlet_events=None) -> dict:
             """Parse the pages the crawl stored into staging.articles."""
             get_current_context()["portal_id"] = crawl_report["portal_id"]
+            from airflow.sdk.exceptions import AirflowFailException
+
             from vnict.orchestration import warehouse_dsn
-            from vnict.pipeline import parse as parse_pages
+            from vnict.pipeline import PortalDegraded, parse_crawled
 
             outlet_events[STAGING_ARTICLES].extra = {"marts_built_in_run": params["build_marts"]}
-            report = parse_pages(crawl_report["page_ids"], warehouse_dsn())
+            try:
+                report = parse_crawled(crawl_report, warehouse_dsn())
+            except PortalDegraded as exc:  # retrying the parse would not bring the pages back
+                raise AirflowFailException(str(exc)) from exc
             crawl_summary = {k: v for k, v in crawl_report.items() if k != "page_ids"}
             return {"portal_id": crawl_report["portal_id"], "crawl": crawl_summary, "parse": report}
 

@@ -23,6 +23,10 @@ class PortalUnavailable(RuntimeError):
     """A portal could not be crawled at all; its Airflow task fails, the others go on."""
 
 
+class PortalDegraded(RuntimeError):
+    """A portal was crawled but lost pages; its task fails after parsing what was read."""
+
+
 # -- warehouse -------------------------------------------------------------------------------------
 
 def prepare_warehouse(settings: Settings | None = None) -> str:
@@ -66,32 +70,62 @@ def portals_for_interval(start: datetime, end: datetime, settings: Settings | No
 
 def crawl(portal_id: str, start: datetime, end: datetime, dsn: str, run_id: str | None = None,
           settings: Settings | None = None) -> dict:
-    """Discover and fetch a portal's articles published in [start, end) into raw.pages."""
+    """Discover and fetch a portal's articles published in [start, end) into raw.pages, after
+    going over the windows earlier crawls of the portal left incomplete (raw.crawl_gaps)."""
     from scrapers.crawl import crawl_portal
     from scrapers.fetch import Fetcher
+    from warehouse.gaps import close_gap, open_gaps, record_gap
     from warehouse.pages import PostgresPageStore
 
     settings = settings or load_settings()
     portal = load_sources(settings).get(portal_id)
     began = time.monotonic()
+    earlier = [g for g in open_gaps(dsn, portal_id) if (g.start, g.end) != (start, end)]
+    reports = []
     with Fetcher(allow_private=settings.sources_mode == "mirror") as fetcher, PostgresPageStore(dsn) as store:
-        report = crawl_portal(portal, start, end, fetcher, store, run_id=run_id)
+        for gap in earlier:
+            log.info("crawl %s: going over the gap %s .. %s again (%s; attempt %d)", portal_id, gap.start,
+                     gap.end, gap.reason, gap.attempts + 1)
+            reports.append(crawl_portal(portal, gap.start, gap.end, fetcher, store, run_id=run_id))
+        reports.append(crawl_portal(portal, start, end, fetcher, store, run_id=run_id))
+    windows = [(g.start, g.end) for g in earlier] + [(start, end)]
+    for (w_start, w_end), report in zip(windows, reports):
+        lost = report.portal_error or report.degraded
+        if lost:
+            record_gap(dsn, portal_id, w_start, w_end, lost, run_id)
+        else:
+            close_gap(dsn, portal_id, w_start, w_end)
+    report = reports[-1]
     summary = {
         "portal_id": portal_id,
         "articles_found": report.articles_found,
-        "pages_fetched": report.pages_fetched,
-        "not_modified": report.not_modified,
-        "failures": [[url, err] for url, err in report.failures],
-        "page_ids": sorted({a.page_id for a in report.articles if a.page_id is not None}),
+        "pages_fetched": sum(r.pages_fetched for r in reports),
+        "not_modified": sum(r.not_modified for r in reports),
+        "failures": [[url, err] for r in reports for url, err in r.failures],
+        "page_ids": sorted({a.page_id for r in reports for a in r.articles if a.page_id is not None}),
         "portal_error": report.portal_error,
+        "degraded": "; ".join(f"{w[0]:%Y-%m-%d}..{w[1]:%Y-%m-%d}: {r.degraded}"
+                              for w, r in zip(windows, reports) if r.degraded) or None,
+        "gaps_retried": len(earlier),
+        "gaps_closed": sum(1 for r in reports[:-1] if not (r.portal_error or r.degraded)),
         "seconds": round(time.monotonic() - began, 1),
     }
-    log.info("crawl %s: %d articles found, %d pages fetched, %d not modified, %d failures",
-             portal_id, summary["articles_found"], summary["pages_fetched"], summary["not_modified"],
-             len(summary["failures"]))
+    log.info("crawl %s: %d articles found, %d pages fetched, %d not modified, %d failures, %d earlier gaps "
+             "retried (%d closed)", portal_id, summary["articles_found"], summary["pages_fetched"],
+             summary["not_modified"], len(summary["failures"]), summary["gaps_retried"], summary["gaps_closed"])
     if report.portal_error:
         raise PortalUnavailable(f"portal {portal_id} could not be crawled: {report.portal_error}")
     return summary
+
+
+def parse_crawled(crawl_report: dict, dsn: str, settings: Settings | None = None) -> dict:
+    """Parse what a crawl stored; then fail when the crawl lost pages, so the loss shows in the run
+    (what was read is parsed first, and the lost window is kept for the next crawl)."""
+    report = parse(crawl_report["page_ids"], dsn, settings=settings)
+    if crawl_report.get("degraded"):
+        raise PortalDegraded(f"portal {crawl_report['portal_id']} lost pages: {crawl_report['degraded']}; "
+                             "the window stays in raw.crawl_gaps and the next crawl goes over it again")
+    return report
 
 
 # -- parse -----------------------------------------------------------------------------------------
@@ -214,6 +248,7 @@ def warehouse_summary(dsn: str) -> dict:
         "province_indicator_year": "select count(*) from marts.province_indicator_year",
         "dim_province": "select count(*) from marts.dim_province",
         "dim_indicator": "select count(*) from marts.dim_indicator",
+        "open_crawl_gaps": "select count(*) from raw.crawl_gaps where closed_at is null",
     }
     out = {}
     with psycopg.connect(dsn, autocommit=True) as conn:

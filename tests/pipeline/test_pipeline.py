@@ -135,3 +135,39 @@ def test_parsing_stored_pages_needs_no_running_mirror(mirror, settings, warehous
         pipeline.crawl(*windows[0], warehouse_dsn, settings=settings)
     parsed = pipeline.parse(report["page_ids"], warehouse_dsn, settings=settings)
     assert parsed.get("new", 0) == len(report["page_ids"]) > 0
+
+
+def test_a_lost_window_is_remembered_and_read_whole_by_the_next_crawl(mirror, settings, warehouse_dsn):
+    """A portal whose listings failed lost its articles for good: no later run went back for them."""
+    from portal_mirror import FaultPlan
+
+    portal_id, start, end = _seed_windows(mirror)[0]
+    mirror.set_faults(FaultPlan(down_sites=frozenset({portal_id})))
+    try:
+        with pytest.raises(pipeline.PortalUnavailable):
+            pipeline.crawl(portal_id, start, end, warehouse_dsn, run_id="night1", settings=settings)
+    finally:
+        mirror.set_faults(FaultPlan())
+    with psycopg.connect(warehouse_dsn) as conn:
+        gaps = conn.execute("select window_start, window_end, closed_at from raw.crawl_gaps"
+                            " where portal_id = %s", (portal_id,)).fetchall()
+    assert [(g[0], g[1]) for g in gaps] == [(start, end)] and gaps[0][2] is None
+
+    later = (start + timedelta(days=3000), start + timedelta(days=3001))  # the next night's own window
+    summary = pipeline.crawl(portal_id, *later, warehouse_dsn, run_id="night2", settings=settings)
+    assert summary["gaps_retried"] == 1 and summary["gaps_closed"] == 1
+    assert summary["page_ids"], "the articles of the lost window were fetched this time"
+    with psycopg.connect(warehouse_dsn) as conn:
+        assert conn.execute("select count(*) from raw.crawl_gaps where portal_id = %s and closed_at is null",
+                            (portal_id,)).fetchone()[0] == 0
+
+
+def test_a_crawl_that_lost_pages_parses_what_it_read_then_fails(mirror, settings, warehouse_dsn):
+    portal_id, start, end = _seed_windows(mirror)[0]
+    summary = pipeline.crawl(portal_id, start, end, warehouse_dsn, run_id="r", settings=settings)
+    summary["degraded"] = "2 of 9 articles could not be fetched"
+    with pytest.raises(pipeline.PortalDegraded, match="lost pages"):
+        pipeline.parse_crawled(summary, warehouse_dsn, settings=settings)
+    with psycopg.connect(warehouse_dsn) as conn:
+        assert conn.execute("select count(*) from staging.articles where page_id = any(%s)",
+                            (summary["page_ids"],)).fetchone()[0] == len(summary["page_ids"])
