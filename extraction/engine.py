@@ -95,6 +95,7 @@ class Engine:
         rules = [r for r in self.rules if not found.isdisjoint(r.keywords)]
         scopes = None
         out: list[RawMention] = []
+        respectively = self._respectively(low, s, qs)
         for q in qs:
             best = None
             for rule in rules:
@@ -103,7 +104,7 @@ class Engine:
                     best = (score, rule)
             if best is None:
                 rule = (self._share_of(out, q, s) or self._coverage_of(low, s, q) or self._rate_of(low, s, q)
-                        or self._revenue_of(low, s, q))
+                        or self._revenue_of(low, s, q) or respectively.get(q.start))
                 if rule is None:
                     continue
             else:
@@ -126,6 +127,43 @@ class Engine:
             if d is not None:
                 out.append(d)
         return out
+
+    def _respectively(self, low: str, s: Sentence, qs: list[Quantity]) -> dict[int, Rule]:
+        """"Số thuê bao di động và thuê bao Internet lần lượt là 1,2 triệu và 300 nghìn": the i-th
+        figure after "lần lượt" belongs to the i-th item named before it, read by the rules' cues."""
+        m = self.lex.respectively.search(low, s.start, s.end)
+        if m is None:
+            return {}
+        figures = [q for q in qs if q.start >= m.end()]
+        start = max([b + 1 for b in s.clause_bounds if b < m.start()] + [s.start])
+        items, pos = [], start
+        for sep in self.lex.list_separators.finditer(low, start, m.start()):
+            items.append((pos, sep.start()))
+            pos = sep.end()
+        items.append((pos, m.start()))
+        if len(items) != len(figures):
+            return {}
+        bound = {}
+        for (a, b), q in zip(items, figures):
+            best = None
+            for rule in self.rules:
+                if q.kind not in rule.shapes or not rule.value_ok(_value(rule, q)[0], q.integral):
+                    continue
+                if rule.context_require is not None and not _context_ok(
+                        rule.context_require, rule.context_against, low, s, q, rule.context_within):
+                    continue
+                if any(x.search(low, s.start, s.end) for x in rule.exclude_sentence):
+                    continue
+                for p in rule.patterns:
+                    cue = p.before.search(low, a, b) if p.before is not None and p.after is None else None
+                    if cue and p.context_require is not None and not _context_ok(
+                            p.context_require, p.context_against, low, s, q, p.context_within):
+                        continue
+                    if cue and (best is None or len(cue.group("cue")) > best[0]):
+                        best = (len(cue.group("cue")), rule)
+            if best is not None:
+                bound[q.start] = best[1]
+        return bound
 
     def _share_of(self, earlier: list[RawMention], q: Quantity, s: Sentence) -> Rule | None:
         """"2.034/2.076 thôn có sóng di động, đạt 97,98%": a percent equal to the ratio of the

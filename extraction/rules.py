@@ -79,6 +79,8 @@ class Lexicon:
     head_noun_re: re.Pattern
     phrase_break: re.Pattern
     rate_words: re.Pattern
+    respectively: re.Pattern
+    list_separators: re.Pattern
     comparison_before: re.Pattern
     now_word: re.Pattern
     document_date_before: re.Pattern
@@ -201,6 +203,8 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         local_period_before=_compile(rf"(?<!\w){d['time']['local_period_before']}\Z", "time.local_period_before"),
         document_date_before=_compile(rf"(?<!\w){d['time']['document_date_before']}\Z", "time.document_date_before"),
         now_word=_compile(rf"(?<!\w){d['time']['now_word']}(?!\w)", "time.now_word"),
+        respectively=_compile(rf"(?<!\w)(?:{d['respectively']})(?!\w)", "respectively"),
+        list_separators=_compile(d["list_separators"], "list_separators"),
         comparison_before=_compile(rf"{d['time']['comparison_before']}\Z", "time.comparison_before"),
         frame_opener=_compile(rf"(?:^|[.\n]\s*)({d['time']['frame_opener']} (?:19|20)\d\d\s*,)", "time.frame_opener"),
         date_before_year=_compile(rf"\d[/.-]\s?\Z|(?:{d['time']['date_words']})\s*\d{{1,2}},?\s*(?:năm\s*)?\Z",
