@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import uuid
 from datetime import datetime, timezone
 
 import psycopg
@@ -180,6 +181,9 @@ def test_reprocess_parses_and_extracts_again_without_fetching(e2e_stack):
     assert nightly_events and all(e["extra"].get("marts_built_in_run") is True for e in nightly_events)
 
 
+UI_WINDOW = {"since": "2024-06-01", "until": "2024-06-03"}
+
+
 @pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
                     reason="needs Debian's chromium and chromium-driver")
 def test_grid_of_the_nightly_dag_in_a_browser(e2e_stack, artifacts_dir, tmp_path):
@@ -191,6 +195,13 @@ def test_grid_of_the_nightly_dag_in_a_browser(e2e_stack, artifacts_dir, tmp_path
     from selenium.webdriver.support.ui import WebDriverWait
 
     api = e2e_stack.api
+    # the run the grid must show is made here, so the test holds when it runs alone
+    _unpause_nightly(api)
+    run_id = f"manual__ui_grid_{uuid.uuid4().hex[:8]}"
+    api.request("POST", f"/dags/{NIGHTLY}/dagRuns", json={
+        "dag_run_id": run_id, "logical_date": datetime.now(timezone.utc).isoformat(),
+        "conf": {**UI_WINDOW, "build_marts": False}})
+    run = api.wait_for_run(NIGHTLY, run_id, timeout=900)
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -212,11 +223,17 @@ def test_grid_of_the_nightly_dag_in_a_browser(e2e_stack, artifacts_dir, tmp_path
         # the grid lists the DAG's tasks once the runs are loaded
         wait.until(lambda d: all(name in d.find_element(By.TAG_NAME, "body").text
                                  for name in ("plan", "summarize", "run_complete")))
+        runs_in_grid = api.dag_runs(NIGHTLY)
         time.sleep(2)  # let the run bars finish painting
         shot = artifacts_dir / "airflow_nightly_grid.png"
         driver.save_screenshot(str(shot))
         body = driver.find_element(By.TAG_NAME, "body").text
+        driver.get(f"{api.base_url}/dags/{NIGHTLY}/runs/{run_id}")  # the run's own page
+        wait.until(lambda d: run_id in d.find_element(By.TAG_NAME, "body").text)
+        run_page = driver.find_element(By.TAG_NAME, "body").text
     finally:
         driver.quit()
     assert NIGHTLY in body
     assert shot.stat().st_size > 20_000
+    assert run["state"] in ("success", "failed") and run_id in run_page
+    assert run_id in {r["dag_run_id"] for r in runs_in_grid}  # among the runs the grid loads
