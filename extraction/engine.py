@@ -378,7 +378,7 @@ class Engine:
             end = m.start(1) + len(" ".join(words))
             districts.append((m.start(), end))
             kind = "district"
-            if low[m.start():m.start(1)].startswith(("thành phố", "tp")):
+            if self.lex.city_word.match(low, m.start(), m.start(1)):
                 key = self.lex.province_key.get(low[m.start(1):end])
                 if key in self.lex.central_keys:
                     kind = "province" if (own is None or key == own) else "other"
@@ -390,11 +390,11 @@ class Engine:
                 marks.append((m.start(), m.end(), "operator"))  # "Viettel Hà Giang" is an operator's branch
                 continue
             key = self.lex.province_key[m.group(1)]
-            pre = low[max(s.start, m.start() - 6):m.start()]
+            pre_start = max(s.start, m.start() - 12)
             if own is not None and key != own:
-                if pre.endswith(("tỉnh ", "phố ", "tp. ", "tp ")):
+                if self.lex.province_prefix.search(low, pre_start, m.start()):
                     marks.append((m.start(), m.end(), "other"))
-            elif own is not None or pre.endswith("tỉnh "):
+            elif own is not None or self.lex.province_word.search(low, pre_start, m.start()):
                 marks.append((m.start(), m.end(), "province"))
         marks.sort()
         return marks
@@ -608,19 +608,18 @@ class Engine:
         if m.rule.unit != "count" or m.denominator is not None or m.target:
             return None
         window = low[q.end:min(s.end, q.end + 90)]
-        dm = re.match(r"[^;.\d]{0,50}?[(,]\s*(tăng|giảm)(?: thêm)?\s+([\d.]+)(?:\s+[^\s\d%;,()]+){0,3}\s+so với\s+"
-                      r"(?:cùng kỳ\s+)?(?:cuối\s+)?năm\s+(\d{4})", window)
+        dm = self.lex.derived_change.match(window)
         if not dm:
             return None
         from .numbers import parse_vn_number
-        parsed = parse_vn_number(dm.group(2))
+        parsed = parse_vn_number(dm.group("change"))
         if parsed is None:
             return None
-        delta = parsed[0] if dm.group(1) == "tăng" else -parsed[0]
+        delta = parsed[0] if dm.group("direction") == self.lex.increase else -parsed[0]
         prior = m.value - delta
         if prior < 0 or not m.rule.value_ok(prior, True):
             return None
-        return RawMention(m.rule, q, prior, None, m.qualifier, False, int(dm.group(3)), "explicit", s)
+        return RawMention(m.rule, q, prior, None, m.qualifier, False, int(dm.group("year")), "explicit", s)
 
 def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: str = "sentence") -> bool:
     """The figure's sentence (or clause) mentions `require`, nearer to the figure than any `against`.
@@ -649,10 +648,10 @@ def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: st
     return not other or min(abs(x - q.start) for x in req) <= min(abs(x - q.start) for x in other)
 
 
-def _norm_name(name: str) -> str:
+def _norm_name(name: str, prefixes: tuple[str, ...]) -> str:
     from .text import normalise_phrase
     n = normalise_phrase(name).strip()
-    for prefix in ("tỉnh ", "thành phố ", "tp. ", "tp "):
+    for prefix in prefixes:
         if n.startswith(prefix):
             n = n[len(prefix):]
     return n
@@ -694,7 +693,7 @@ class _Doc:
         self.figure_starts = [q.start for q in quantities if q.role == QUANTITY]
         self.date_starts = [q.start for q in self.dates]
         self.doc_year = engine._doc_default_year(self.low, published)
-        self.own = self.lex.province_key.get(_norm_name(province)) if province else None
+        self.own = self.lex.province_key.get(_norm_name(province, self.lex.name_prefixes)) if province else None
         self._marks: dict[int, list[TimeMark]] = {}
         self._frames: dict[int, int | None] = {}
         self._goal_of: dict[int, int | None] = {}

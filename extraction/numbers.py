@@ -1,5 +1,6 @@
 """Reading numbers the Vietnamese way: '.' groups thousands, ',' marks decimals, words give
-magnitudes (nghìn, triệu, tỷ), and "x/y" is a fraction unless it is a date or a document number."""
+magnitudes, and "x/y" is a fraction unless it is a date or a document number. The words (units,
+magnitudes, currencies) come from the lexicon's `units`."""
 from __future__ import annotations
 
 import re
@@ -9,9 +10,6 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _PLAIN = re.compile(r"\d+(?:,\d+)?")
 _DOT_DECIMAL = re.compile(r"\d+\.\d{1,2}")
 _EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?")
-
-MAGNITUDES = {"nghìn tỷ": 1e12, "ngàn tỷ": 1e12, "nghìn tỉ": 1e12, "ngàn tỉ": 1e12, "nghìn": 1e3, "ngàn": 1e3,
-              "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
 
 
 def parse_vn_number(s: str) -> tuple[float, bool] | None:
@@ -57,17 +55,34 @@ class Quantity:
 
 
 _TOKEN = re.compile(r"(?<![\w.,/\-])(\d[\d.,]*\d|\d)(?:/(\d[\d.,]*\d|\d))?(?:/(\d{1,4}))?")
-_AFTER_UNIT = re.compile(
-    r"\s?(%|phần trăm)|\s+(nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|nghìn|ngàn|triệu|tỷ|tỉ)(?!\w)"
-    r"(?:\s*(đồng|vnđ|vnd|đ|usd|đô la|\$|euro|eur|yên|nhân dân tệ)(?!\w))?"
-    r"|\s*(đồng|vnđ|vnd)(?!\w)|\s*(usd|đô la|\$|euro|eur)")
-_PER100 = re.compile(r"(?:/|\btrên\s|\bper\s)\s?100\s*(?:dân|người|hộ|người dân)")
 _PER100_STOP = re.compile(r"[;.()\n]|, ")
-# "mật độ điện thoại/100 dân đạt 140 thuê bao": the rate's unit stands before the figure
-_PER100_BEFORE = re.compile(r"(?:/|\btrên\s)\s?100\s*(?:dân|người(?: dân)?)[^;.,\d()]{0,40}\Z")
 _ZERO_PADDED = re.compile(r"0[1-9]")
-_PER_HUNDRED_UNIT = re.compile(r"\s*(?:dân|người|hộ)")
-_FRACTION_JOIN = re.compile(r"\s*(?:/|trên tổng số|trong tổng số|trong số|trên tổng|trên)\s*")
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+class _Units:
+    """The lexicon's `units`, compiled: what may follow a number's digits."""
+
+    def __init__(self, d: dict):
+        self.magnitudes = {k: float(v) for k, v in d["magnitudes"].items()}
+        self.vnd = set(d["vnd"]) | set(d["vnd_after_magnitude"])
+        currencies = _alt(d["vnd"] + d["vnd_after_magnitude"] + d["foreign_currency"])
+        self.after = re.compile(
+            rf"\s?({_alt(d['percent'])})|\s+({_alt(self.magnitudes)})(?!\w)(?:\s*({currencies})(?!\w))?"
+            rf"|\s*({_alt(d['vnd'])})(?!\w)|\s*({_alt(d['foreign_currency'])})")
+        # "/100" needs no space; a word ("trên 100", "per 100") stands alone
+        per = "|".join(re.escape(w) if not w[0].isalnum() else rf"\b{re.escape(w)}\s" for w in d["per"])
+        people = _alt(d["people"])
+        self.per100 = re.compile(rf"(?:{per})\s?100\s*(?:{people})")
+        # "mật độ điện thoại/100 dân đạt 140 thuê bao": the rate's unit stands before the figure
+        self.per100_before = re.compile(rf"(?:{per})\s?100\s*(?:{people})[^;.,\d()]{{0,40}}\Z")
+        self.per_before_hundred = re.compile(rf"(?:{'|'.join(re.escape(w) for w in d['per'])})\s*\Z")
+        self.people = re.compile(rf"\s*(?:{people})")
+        self.fraction_join = re.compile(rf"\s*(?:{_alt(d['fraction_joins'])})\s*")
+        self.list_join = re.compile(rf"\s*(?:{_alt(d['list_joins'])})\s*")
 
 
 def _valid_day_month(d: float, m: float) -> bool:
@@ -79,6 +94,7 @@ class NumberReader:
 
     def __init__(self, lex):
         self.lex = lex
+        self.units = _Units(lex.units)
 
     def scan(self, low: str, start: int = 0, end: int | None = None) -> list[Quantity]:
         end = len(low) if end is None else end
@@ -105,7 +121,8 @@ class NumberReader:
         a_s, b_s, c_s = m.group(1), m.group(2), m.group(3)
         s, e = m.start(), m.end()
         nxt = low[e:e + 2]
-        if a_s == "100" and b_s is None and _PER_HUNDRED_UNIT.match(low, e) and low[max(0, s - 6):s].rstrip().endswith(("/", "trên")):
+        u = self.units
+        if a_s == "100" and b_s is None and u.people.match(low, e) and u.per_before_hundred.search(low, max(0, s - 8), s):
             return Quantity(s, e, LABEL)  # the 100 of "thuê bao/100 dân", not a figure
         a = parse_vn_number(a_s)
         if a is None and b_s is None and _ZERO_PADDED.fullmatch(a_s) and low[e:e + 1] == " ":
@@ -135,7 +152,7 @@ class NumberReader:
                 return Quantity(s, e, DATE, date_year=int(b_val), date_month=int(a_val))
             if _valid_day_month(a_val, b_val) and "." not in a_s + b_s and self.lex.date_before.search(low, max(0, s - 25), s):
                 return Quantity(s, e, DATE, date_month=int(b_val))
-            if b_val == 100 and re.match(r"\s*(?:dân|người)", low[e:e + 12]):
+            if b_val == 100 and u.people.match(low, e, min(len(low), e + 12)):
                 q = Quantity(s, e, QUANTITY, kind="per100", value=a_val, integral=a_val == int(a_val))
                 return self._qualify(low, q)
             if a_val > b_val or b_val == 0:
@@ -149,24 +166,24 @@ class NumberReader:
                 return q
             return self._qualify(low, q)
         # a single number
-        if (len(a_s) == 4 and a_s.isdigit() and 1900 <= a_val <= 2100 and not _AFTER_UNIT.match(low, e)
+        if (len(a_s) == 4 and a_s.isdigit() and 1900 <= a_val <= 2100 and not u.after.match(low, e)
                 and not self.lex.head_noun_re.match(low, e + 1)):  # "1918 trạm" counts stations
             return Quantity(s, e, YEAR, date_year=int(a_val))
         q = Quantity(s, e, QUANTITY, value=a_val, integral=a_val == int(a_val))
-        u = _AFTER_UNIT.match(low, e)
-        if u:
-            if u.group(1):
-                q.kind, q.end = "percent", u.end()
-            elif u.group(2):
-                if u.group(3) and u.group(3) not in ("đồng", "vnđ", "vnd", "đ"):
+        unit = u.after.match(low, e)
+        if unit:
+            if unit.group(1):
+                q.kind, q.end = "percent", unit.end()
+            elif unit.group(2):
+                if unit.group(3) and unit.group(3) not in u.vnd:
                     return Quantity(s, e, LABEL)  # foreign currency: not a VND figure
-                q.value *= MAGNITUDES[u.group(2)]
-                q.end = u.end()
-                q.kind = "money" if u.group(3) else "count"
+                q.value *= u.magnitudes[unit.group(2)]
+                q.end = unit.end()
+                q.kind = "money" if unit.group(3) else "count"
                 q.integral = q.value == int(q.value)
-            elif u.group(4):
-                q.kind, q.end = "money", u.end()
-            elif u.group(5):
+            elif unit.group(4):
+                q.kind, q.end = "money", unit.end()
+            elif unit.group(5):
                 return Quantity(s, e, LABEL)  # foreign currency: not a VND figure
         elif a_dot:
             return Quantity(s, e, BLOCKED)  # "4.0": a version, not a decimal
@@ -179,9 +196,9 @@ class NumberReader:
         if q.kind == "count":
             stop = _PER100_STOP.search(low, q.end, min(len(low), q.end + 80))
             limit = stop.start() if stop else min(len(low), q.end + 80)
-            if _PER100.search(low, q.end, limit):
+            if self.units.per100.search(low, q.end, limit):
                 q.kind = "per100"
-        if q.kind in ("count", "percent") and _PER100_BEFORE.search(low, max(0, q.start - 60), q.start):
+        if q.kind in ("count", "percent") and self.units.per100_before.search(low, max(0, q.start - 60), q.start):
             q.kind = "per100"
         return self._qualify(low, q)
 
@@ -212,12 +229,12 @@ class NumberReader:
         prev = out[-1]
         gap = low[prev.end:q.start]
         # "mức độ 3, 4": a number listed right after a label is a label too
-        if prev.role == LABEL and q.value < 10 and re.fullmatch(r"\s*(?:,|và|-|/|hoặc)\s*", gap):
+        if prev.role == LABEL and q.value < 10 and self.units.list_join.fullmatch(gap):
             q.role = LABEL
             return q
         # "25 trên 63", "1.634 trong tổng số 1.733": a fraction written with words
         if (prev.role == QUANTITY and prev.kind == "count" and q.kind == "count" and prev.integral and q.integral
-                and _FRACTION_JOIN.fullmatch(gap) and 0 < prev.value <= q.value):
+                and self.units.fraction_join.fullmatch(gap) and 0 < prev.value <= q.value):
             prev.kind, prev.denominator, prev.end = "fraction", q.value, q.end
             q.role = LABEL
             q.extra["merged"] = True

@@ -79,6 +79,13 @@ class Lexicon:
     head_noun_re: re.Pattern
     phrase_break: re.Pattern
     rate_words: re.Pattern
+    derived_change: re.Pattern
+    increase: str
+    province_prefix: re.Pattern
+    province_word: re.Pattern
+    city_word: re.Pattern
+    name_prefixes: tuple[str, ...]
+    units: dict
     respectively: re.Pattern
     list_separators: re.Pattern
     comparison_before: re.Pattern
@@ -172,8 +179,7 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         delta_before=SuffixMatcher([normalise_phrase(w) for w in d["delta_before"]]),
         level_before=SuffixMatcher([normalise_phrase(w) for w in d["level_before"]]),
         label_before=SuffixMatcher([normalise_phrase(w) for w in d["label_before"]], trailing=" :."),
-        date_before=_compile(r"(?<!\w)(?:ngày|sáng|chiều|tối|trưa|đêm|hôm|lúc|vào|mùng|từ|đến|hết|tới|thứ \w+|chủ nhật)\s*[,:]?\s*\Z",
-                             "date_before"),
+        date_before=_compile(rf"(?<!\w)(?:{d['time']['date_before']})\s*[,:]?\s*\Z", "time.date_before"),
         duration_after=_compile(rf"\s*(?:{_words(d['duration_after'])})(?!\w)", "duration_after"),
         link=rf"(?:[\s:|]*(?<!\w)(?:{link_alt})(?!\w))*[\s:|]*",
         scope_words=_compile(rf"(?<!\w)(?:{_words(scope_kind)})(?!\w)", "scope"),
@@ -181,7 +187,8 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         district_named=_compile(d["scope"]["district_named"], "scope.district_named"),
         target_cues=_compile(rf"(?<!\w)(?:{_alt(d['target_cues'])})(?!\w)", "target_cues"),
         achieved_cues=_compile(rf"(?<!\w)(?:{_alt(d['achieved_cues'])})(?!\w)", "achieved_cues"),
-        time_ignore_before=_compile(rf"(?<!\w)(?:{_alt(d['time']['ignore_before'])})\s*(?:năm\s*)?\Z", "time.ignore_before"),
+        time_ignore_before=_compile(rf"(?<!\w)(?:{_alt(d['time']['ignore_before'])})\s*(?:{d['time']['year_word']}\s*)?\Z",
+                                    "time.ignore_before"),
         relative_time=_compile(rf"(?<!\w)({_words(rel_kind)})(?!\w)", "time.relative"),
         relative_kind=rel_kind,
         review_cues=_compile(rf"(?<!\w)(?:{_alt(d['time']['review_cues'])})(?!\w)", "time.review_cues"),
@@ -196,21 +203,31 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
         phrase_break=_compile(rf"[\s:|]*(?:{_words(d.get('phrase_breaks') or [])})(?!\w)", "phrase_breaks"),
         past_words=_compile(rf"(?<!\w)(?:{d['time']['past_words']})(?!\w)", "time.past_words"),
         target_cue_names=_compile(rf"(?<!\w)(?:{d['target_cue_names']})(?!\w)[^,;.]{{0,40}}\Z", "target_cue_names"),
-        operator_branch=_compile(rf"(?<!\w)(?:{_words(d['operator_branch'])}) (?:tỉnh )?\Z", "operator_branch"),
+        operator_branch=_compile(rf"(?<!\w)(?:{_words(d['operator_branch'])}) (?:{places['province_word']} )?\Z",
+                                 "operator_branch"),
         scope_comparison=_compile(rf"(?<!\w)(?:{d['scope_comparison']})(?!\w)[^,;.]{{0,25}}\Z", "scope_comparison"),
         phrase_separators=_compile(d["phrase_separators"], "phrase_separators"),
         ranking_foreign=_compile(d["ranking_foreign"], "ranking_foreign"),
         local_period_before=_compile(rf"(?<!\w){d['time']['local_period_before']}\Z", "time.local_period_before"),
         document_date_before=_compile(rf"(?<!\w){d['time']['document_date_before']}\Z", "time.document_date_before"),
         now_word=_compile(rf"(?<!\w){d['time']['now_word']}(?!\w)", "time.now_word"),
+        units={k: (dict(v) if isinstance(v, dict) else [normalise_phrase(w) for w in v])
+               for k, v in d["units"].items()},
         respectively=_compile(rf"(?<!\w)(?:{d['respectively']})(?!\w)", "respectively"),
         list_separators=_compile(d["list_separators"], "list_separators"),
         comparison_before=_compile(rf"{d['time']['comparison_before']}\Z", "time.comparison_before"),
         frame_opener=_compile(rf"(?:^|[.\n]\s*)({d['time']['frame_opener']} (?:19|20)\d\d\s*,)", "time.frame_opener"),
-        date_before_year=_compile(rf"\d[/.-]\s?\Z|(?:{d['time']['date_words']})\s*\d{{1,2}},?\s*(?:năm\s*)?\Z",
-                                  "time.date_words"),
+        date_before_year=_compile(rf"\d[/.-]\s?\Z|(?:{d['time']['date_words']})\s*\d{{1,2}},?\s*"
+                                  rf"(?:{d['time']['year_word']}\s*)?\Z", "time.date_words"),
         noun_lead=_compile(rf"\s*{d['noun_lead']}", "noun_lead"),
-        rate_words=_compile(rf"(?<!\w)(?:{macros['TYLE']})(?: (?:(?:tổng )?số|các))? ", "macros.TYLE"),
+        rate_words=_compile(rf"(?<!\w)(?:{macros['TYLE']}) {d['noun_lead']}", "macros.TYLE"),
+        derived_change=_compile(d["time"]["derived_change"], "time.derived_change"),
+        increase=normalise_phrase(d["time"]["increase"]),
+        province_prefix=_compile(rf"(?<!\w)(?:{_words([places['province_word']] + places['city_words'])}) ?\Z",
+                                 "places.city_words"),
+        province_word=_compile(rf"(?<!\w){re.escape(places['province_word'])} \Z", "places.province_word"),
+        city_word=_compile(rf"(?:{_words(places['city_words'])})(?!\w)", "places.city_words"),
+        name_prefixes=tuple(normalise_phrase(w) + " " for w in [places['province_word']] + places['city_words']),
         coverage=_coverage(d.get("coverage"), macros),
         ordinals=_ordinals(d.get("ordinals")),
         per_100=_families(d.get("per_100"), "per_100"),

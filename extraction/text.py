@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad"}
 _SPACES = {"\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\u3000", "\t", "\u2007", "\u2008", "\u200a"}
@@ -14,19 +15,26 @@ _TABLE = {ord(c): " " for c in _SPACES}
 _TABLE.update({ord(k): v for k, v in _DASHES.items()})
 _ODD_CHARS = re.compile("[" + "".join(_SPACES) + "".join(_DASHES) + "]")
 
-# Old-style tone placement (hoà, thuỷ) to the new style (hòa, thủy); same length, so offsets hold.
-_TONE_STYLE = re.compile(r"[ou][àáảãạèéẻẽẹỳýỷỹỵ](?!\w)")
-_TONE_MAP = {
-    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
-}
+
+
+def _orthography() -> dict:
+    """Tone styles and abbreviations from rules/_orthography.yaml (data, like every Vietnamese word)."""
+    import yaml
+
+    with open(Path(__file__).with_name("rules") / "_orthography.yaml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+_ORTHO = _orthography()
+_TONE_MAP = {unicodedata.normalize("NFC", k): unicodedata.normalize("NFC", v) for k, v in _ORTHO["tone_style"].items()}
+_TONE_STYLE = re.compile("(?:" + "|".join(map(re.escape, _TONE_MAP)) + r")(?!\w)")
+_KEEP_AFTER = _ORTHO["keep_after"]
 
 
 def _restyle(m: re.Match) -> str:
     pair = m.group(0)
-    if pair[0] == "u" and m.start() > 0 and m.string[m.start() - 1] == "q":
-        return pair  # "quý": the tone already sits on the vowel after "qu"
+    if m.start() > 0 and m.string[m.start() - 1] == _KEEP_AFTER and pair[0] == "u":
+        return pair  # the tone already sits on the vowel after "qu"
     return _TONE_MAP.get(pair, pair)
 
 
@@ -122,7 +130,8 @@ class Sentence:
 
 
 _SENT_END = re.compile(r"(?:[.!?…]+|\.\.\.)[\"”’)\]]*\s+")
-_ABBREV = re.compile(r"(?:\b(?:tp|tt|ths|ts|pgs|gs|bs|ks|th\.s|p|q|tx|tr|st|no|v\.v|vd|đ/c|đc|mr|ms|dr)|\b[A-ZĐ])\.$", re.I)
+_ABBREV = re.compile(r"(?:\b(?:" + "|".join(re.escape(a) for a in sorted(_ORTHO["abbreviations"], key=len, reverse=True))
+                     + r")|\b[^\W\d_])\.$", re.I)
 _MAX_SENTENCE = 2000  # longer "sentences" (spam, unpunctuated dumps) are cut so evidence stays readable
 
 
