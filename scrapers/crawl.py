@@ -164,9 +164,9 @@ def crawl_portal(portal: Portal, start: datetime, end: datetime, fetcher: Fetche
     report.articles_found = len(items)
     report.failures.extend(stats.failed_pages)
     report.listing_failures = len(stats.failed_pages)
-    if report.portal_error is None and stats.html_pages_read and not stats.links_seen:
-        report.portal_error = (f"{stats.html_pages_read} listing pages were read but held no article link: "
-                               "the layout changed or the pages are not listings (check the registry's selectors)")
+    if report.portal_error is None and stats.first_pages_read and not stats.first_page_links:
+        report.portal_error = (f"the first page of {stats.first_pages_read} listings was read but held no article "
+                               "link: the layout changed or the pages are not listings (check the registry's selectors)")
     log.info("%s: discovery found %d articles in %d listing pages (%s)", portal.id, len(items), stats.pages,
              stats.strategy or "listing")
     workers = workers or portal.politeness.concurrency + 2

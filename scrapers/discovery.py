@@ -57,8 +57,8 @@ class DiscoveredArticle:
 class DiscoveryStats:
     pages: int = 0  # listing/archive/feed/sitemap pages fetched
     failed_pages: list[tuple[str, str]] = field(default_factory=list)
-    html_pages_read: int = 0  # listing and archive pages read and parsed
-    links_seen: int = 0  # article links on them, whatever their date: none at all means a changed layout
+    first_pages_read: int = 0  # first pages of category listings read and parsed
+    first_page_links: int = 0  # article links on them, whatever their date: none means a changed layout
     offsite_links: int = 0
     strategy: str | None = None
 
@@ -222,8 +222,6 @@ class Discoverer:
                     published = parse_listed_date(item.get_text(" ")[:300], rules.month_first)
             title = a.get_text(" ", strip=True) or None
             out.append(_Item(url, published, title))
-        self.stats.html_pages_read += 1
-        self.stats.links_seen += len(out)
         return out
 
     def _on_portal(self, netloc: str) -> bool:
@@ -261,6 +259,9 @@ class Discoverer:
                 self.stats.failed_pages.append((result.url, "pagination response is not {\"d\": ...} JSON"))
                 return _Page([], ok=False)
         items = self._items(text, result.final_url)
+        if kind.startswith("listing") and first:  # a category's first page lists articles, whatever the window
+            self.stats.first_pages_read += 1
+            self.stats.first_page_links += len(items)
         log.info("%s %s: %d items (%s)", self.portal.id, kind, len(items), result.url)
         return _Page(items, ok=True, end=not items)
 
