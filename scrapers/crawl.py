@@ -179,8 +179,12 @@ def crawl_portal(portal: Portal, start: datetime, end: datetime, fetcher: Fetche
             failed = [f for f in failed if f not in retry] + crawl.articles([i for i, _ in retry], workers)
         report.failures.extend((i.url, r.error or r.error_kind or "error") for i, r in failed)
         lost = [f"{report.listing_failures} listing pages"] if report.listing_failures else []
-        if failed:
-            lost.append(f"{len(failed)} of {len(items)} articles")
+        # what a later crawl can bring back (the site was down or slow), not what it refuses for good
+        # (a page gone, too large, a redirect loop): those stay listed as failures only
+        recoverable = [i for i, r in failed if r.error_kind in _TRANSIENT
+                       and not (r.status_code and 400 <= r.status_code < 500 and r.status_code != 429)]
+        if recoverable:
+            lost.append(f"{len(recoverable)} of {len(items)} articles")
         if lost:
             report.degraded = " and ".join(lost) + " could not be fetched"
     report.seconds = time.monotonic() - began
