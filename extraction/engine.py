@@ -339,7 +339,9 @@ class Engine:
         """A cue reaching its number across other words: the words name no other counted thing,
         and the noun after the number, if any, is of the cue's kind."""
         lex = self.lex
-        if not lex.phrase_break.match(gap) or lex.head_noun_re.search(gap):
+        place = lex.province_names.match(gap.lstrip())  # "Tổng số điểm DTI Đà Nẵng đạt được là ..."
+        rest = gap.lstrip()[place.end():] if place else gap
+        if not lex.phrase_break.match(rest) or lex.head_noun_re.search(gap):
             return False
         if any(lex.scope_kind[m.group(0)] != "province" for m in lex.scope_words.finditer(gap)):
             return False
