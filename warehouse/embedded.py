@@ -28,6 +28,9 @@ from vnict.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# How long a start after a crash waits for the killed server's last processes to let go of its port.
+_AFTER_CRASH_WAIT = 15.0
+
 # Postgres refuses to run as root; pgserver uses this unprivileged account for the same reason.
 SERVICE_USER = "pgserver"
 
@@ -190,8 +193,8 @@ class EmbeddedPostgres:
 
     def _start(self) -> None:
         s = self.settings
-        self._check_port_free()
         stale = self.data_dir / "postmaster.pid"
+        self._check_port_free(wait=_AFTER_CRASH_WAIT if stale.exists() else 0.0)
         if stale.exists():
             log.warning("removing stale %s left by a crashed server", stale)
             stale.unlink()
@@ -255,13 +258,21 @@ class EmbeddedPostgres:
             return None
         return pid if "postgres" in cmdline else None
 
-    def _check_port_free(self) -> None:
+    def _check_port_free(self, wait: float = 0.0) -> None:
+        """The port is free, or becomes so within `wait` seconds (a killed server's last processes
+        still hold it for a moment)."""
         s = self.settings
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        deadline = time.monotonic() + wait
+        while True:
             try:
-                sock.bind((s.pg_host, s.pg_port))
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    sock.bind((s.pg_host, s.pg_port))
+                return
             except OSError as exc:
+                if exc.errno == errno.EADDRINUSE and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
                 if exc.errno == errno.EADDRINUSE:
                     raise WarehouseError(
                         f"port {s.pg_port} on {s.pg_host} is taken by another process; "
