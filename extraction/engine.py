@@ -189,13 +189,7 @@ class Engine:
         if cov is None or q.kind not in ("percent", "fraction"):
             return None
         table = cov.indicators if q.kind == "percent" else cov.count_indicators
-        start, end = s.start, s.end
-        for b in s.clause_bounds:
-            if b < q.start:
-                start = b + 1
-            else:
-                end = b
-                break
+        start, end = _clause(s, q.start)
         if cov.negation.search(low, max(start, q.qstart - 40), q.qstart):
             return None
         m = cov.area_after.match(low, q.end, end)
@@ -248,10 +242,7 @@ class Engine:
         if rates is None or not (q.kind == "per100" or (q.kind == "percent" and rates.percent_of
                                                          and rates.percent_of.match(low, q.end))):
             return None
-        start = s.start
-        for b in s.clause_bounds:
-            if b < q.start:
-                start = b + 1
+        start, _ = _clause(s, q.start)
         cue = None
         for m in rates.cue_re.finditer(low, start, q.qstart):
             gap = low[m.end():q.qstart]
@@ -268,10 +259,7 @@ class Engine:
         rev = self.lex.revenue
         if rev is None or q.kind != "money":
             return None
-        start = s.start
-        for b in s.clause_bounds:
-            if b < q.start:
-                start = b + 1
+        start, _ = _clause(s, q.start)
         named = None
         for named in rev.require.finditer(low, max(start, q.qstart - 120), q.qstart):
             pass
@@ -622,6 +610,18 @@ class Engine:
         if prior < 0 or not m.rule.value_ok(prior, True):
             return None
         return RawMention(m.rule, q, prior, None, m.qualifier, False, int(dm.group("year")), "explicit", s)
+
+def _clause(s: Sentence, pos: int) -> tuple[int, int]:
+    """The span of the clause (between ';') of the sentence that holds `pos`."""
+    start, end = s.start, s.end
+    for b in s.clause_bounds:
+        if b < pos:
+            start = b + 1
+        else:
+            end = b
+            break
+    return start, end
+
 
 def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: str = "sentence") -> bool:
     """The figure's sentence (or clause) mentions `require`, nearer to the figure than any `against`.

@@ -14,6 +14,12 @@ from warehouse.embedded import EmbeddedPostgres, WarehouseError
 from warehouse.migrate import apply_migrations, migration_files
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_starting_twice_is_harmless(pg_cluster):
     first = pg_cluster.ensure_running()
     pid = pg_cluster.status()["pid"]
@@ -67,9 +73,7 @@ def test_warehouse_dsn_pointing_at_nothing_is_a_clear_error(tmp_path):
 
 
 def test_stale_pid_file_after_a_crash_is_handled(test_settings, open_tmp):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     settings = dataclasses.replace(test_settings, state_dir=open_tmp / "s", pg_port=port)
     cluster = EmbeddedPostgres(settings)
     cluster.ensure_running()
@@ -154,9 +158,7 @@ def test_folders_outside_the_state_folder_keep_their_permissions(test_settings, 
 
 def test_the_first_start_right_after_a_crash_succeeds(test_settings, open_tmp):
     """Killed a moment ago, the server still had its pid (and, unreaped, its socket lock)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     settings = dataclasses.replace(test_settings, state_dir=open_tmp / "crash", pg_port=port)
     cluster = EmbeddedPostgres(settings)
     cluster.ensure_running()
