@@ -414,13 +414,7 @@ class Engine:
     def _ranked_here(self, low: str, s: Sentence, q: Quantity, own: str | None) -> bool:
         """A rank or an index score is the province's unless its clause names another province or
         a district: "cả nước" there is the ranking's field, not the figure's scope."""
-        start, end = s.start, s.end
-        for b in s.clause_bounds:
-            if b < q.start:
-                start = b
-            else:
-                end = b
-                break
+        start, end = _clause(s, q.start)
         for m in self.lex.province_names.finditer(low, start, end):
             key = self.lex.province_key[m.group(1)]
             if own is None or key == own:
@@ -627,14 +621,7 @@ def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: st
     """The figure's sentence (or clause) mentions `require`, nearer to the figure than any `against`.
     With `within` "document", `require` may stand anywhere in the article (a DTI article names the
     index once and ranks below), but an `against` in the sentence itself still wins."""
-    start, end = s.start, s.end
-    if within == "clause":
-        for b in s.clause_bounds:
-            if b < q.start:
-                start = b
-            else:
-                end = b
-                break
+    start, end = _clause(s, q.start) if within == "clause" else (s.start, s.end)
     req = [m.start() for m in require.finditer(low, start, end)]
     if not req:
         if within != "document" or not require.search(low):
