@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .numbers import DATE, QUANTITY, YEAR, NumberReader, Quantity
 from .rules import Lexicon, Rule, load_lexicon, load_rules
-from .text import Prepared, Sentence, prepare, split_sentences
+from .text import Prepared, Sentence, normalise_phrase, prepare, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,8 @@ class Engine:
                 continue
             if scopes is None:
                 scopes = self._scopes(doc.prep.text, low, s, doc.own)
-            if not self._in_scope(scopes, q, low, s, ranking=rule.unit in _RANKINGS, own=doc.own):
+            if not self._in_scope(scopes, q, low, s, ranking=rule.unit in _RANKINGS, own=doc.own,
+                                  default="district" if doc.about_district else None):
                 log.debug("out of scope: %s %r", rule.code, low[q.start:q.end])
                 continue
             target = doc.in_target_block(si) or self._is_target(low, s, q, doc.first_figure(s))
@@ -353,8 +354,9 @@ class Engine:
         marks = []
         for m in self.lex.scope_words.finditer(low, s.start, s.end):
             kind = self.lex.scope_kind[m.group(0)]
-            if kind == "national" and self.lex.scope_comparison.search(low, max(s.start, m.start() - 40), m.start()):
-                continue  # "cao hơn mức trung bình cả nước"
+            if kind in ("national", "province") and self.lex.scope_comparison.search(
+                    low, max(s.start, m.start() - 40), m.start()):
+                continue  # "cao hơn mức trung bình cả nước", "đơn vị đầu tiên trong toàn tỉnh"
             marks.append((m.start(), m.end(), kind))
         districts = []
         for m in self.lex.district_named.finditer(text, s.start, s.end):
@@ -390,10 +392,12 @@ class Engine:
         return marks
 
     def _in_scope(self, scopes, q: Quantity, low: str, s: Sentence, ranking: bool = False,
-                  own: str | None = None) -> bool:
+                  own: str | None = None, default: str | None = None) -> bool:
+        """The nearest scope marker before the figure decides; with none, the article's own subject
+        (`default`: "district" for an article titled after a district or city of the province)."""
         if ranking:
             return self._ranked_here(low, s, q, own)
-        nearest = None
+        nearest = default
         for start, end, kind in scopes:
             if end <= q.qstart:
                 nearest = kind
@@ -410,6 +414,17 @@ class Engine:
         figure is the year's growth; the total follows."""
         m = self.lex.flow_to_total.search(low, q.end, min(s.end, q.end + 120))
         return m is not None and not _DIGIT.search(low, q.end, m.start())
+
+    def _titled_after_district(self, text: str, own: str | None) -> bool:
+        """"TP Hạ Long: Xây dựng xã hội số": the article's title names a district or a city of the
+        province (not the province, not a province-level city) as its subject."""
+        title = text[:text.find("\n")] if "\n" in text[:300] else text[:160]
+        m = self.lex.district_named.match(title.strip())
+        if m is None:
+            return False
+        name = normalise_phrase(m.group(1))
+        key = self.lex.province_key.get(name)
+        return key is None or (key != own and key not in self.lex.central_keys)
 
     def _ranked_here(self, low: str, s: Sentence, q: Quantity, own: str | None) -> bool:
         """A rank or an index score is the province's unless its clause names another province or
@@ -683,6 +698,7 @@ class _Doc:
         self.date_starts = [q.start for q in self.dates]
         self.doc_year = engine._doc_default_year(self.low, published)
         self.own = self.lex.province_key.get(_norm_name(province, self.lex.name_prefixes)) if province else None
+        self.about_district = engine._titled_after_district(prep.text, self.own)
         self._marks: dict[int, list[TimeMark]] = {}
         self._frames: dict[int, int | None] = {}
         self._goal_of: dict[int, int | None] = {}
