@@ -24,7 +24,7 @@ _GOAL_OPENING = 40  # a plan's goal is set at the start of its sentence
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _DATE_AFTER = re.compile(r"[-/.]\d")
 _DIGIT = re.compile(r"\d")
-_RANGE_START = re.compile(r"\s?[-–]\s?((?:19|20)\d\d)")
+_RANGE = re.compile(r"(?<!\d)(?:19|20)\d\d\s?[-–]\s?((?:19|20)\d\d)(?!\d)")
 
 
 @dataclass
@@ -567,11 +567,10 @@ class Engine:
         """Early in January an article naming last year more often than this one (or a period that
         ends last year: "giai đoạn 2021-2025") reports the year just closed."""
         counts = {year - 1: 0, year: 0}
+        counts[year - 1] += sum(1 for m in _RANGE.finditer(low) if int(m.group(1)) == year - 1)
         for m in _YEAR_RE.finditer(low):
             y = int(m.group(1))
             ctx = low[max(0, m.start() - 40):m.start()]
-            if _RANGE_START.match(low, m.end()) and int(_RANGE_START.match(low, m.end()).group(1)) == year - 1:
-                counts[year - 1] += 1
             if y not in counts or self.lex.comparison_before.search(ctx) or self.lex.date_before_year.search(ctx):
                 continue
             if not self.lex.time_ignore_before.search(ctx):
