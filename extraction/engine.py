@@ -24,6 +24,7 @@ _GOAL_OPENING = 40  # a plan's goal is set at the start of its sentence
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _DATE_AFTER = re.compile(r"[-/.]\d")
 _DIGIT = re.compile(r"\d")
+_IN_PARENTHESES_AFTER = re.compile(r"\s*\([^()\d]{0,30}")
 _RANGE = re.compile(r"(?<!\d)(?:19|20)\d\d\s?[-–]\s?((?:19|20)\d\d)(?!\d)")
 
 
@@ -489,7 +490,8 @@ class Engine:
             ignored = bool(self.lex.document_date_before.search(low, max(0, q.start - 60), q.start))
             marks.append(TimeMark(q.start, q.end, "date" if q.date_year else "date_inferred", year, ignored))
         for m in self.lex.relative_time.finditer(low, start, end):
-            marks.append(TimeMark(m.start(), m.end(), self.lex.relative_kind[m.group(1)], None, False))
+            compared = bool(self.lex.comparison_before.search(low, max(0, m.start() - 40), m.start()))
+            marks.append(TimeMark(m.start(), m.end(), self.lex.relative_kind[m.group(1)], None, False, compared))
         for m in self.lex.now_word.finditer(low, start, end):
             marks.append(TimeMark(m.start(), m.end(), "doc", None, False))
         marks.sort(key=lambda t: t.start)
@@ -534,7 +536,12 @@ class Engine:
             if b >= q.end:
                 clause_end = b
                 break
-        before = [m for m in in_sentence if m.end <= q.qstart and not (m.ignored or m.comparison) and m.kind != "next"]
+        compared = [m for m in in_sentence if m.end <= q.qstart and m.comparison and m.year]
+        if compared and _IN_PARENTHESES_AFTER.fullmatch(doc.low, compared[-1].end, q.qstart):
+            return compared[-1].year, "explicit"  # "tăng 3 hạng so với năm 2021 (xếp hạng 23)": 2021's rank
+        clause_start, _ = _clause(s, q.start)
+        before = [m for m in in_sentence if m.end <= q.qstart and not (m.ignored or m.comparison) and m.kind != "next"
+                  and not (m.local and m.start < clause_start)]  # "cùng kỳ năm 2019 là ..." holds for its clause
         if before:
             return self._resolve(before[-1], published, doc.doc_year)
         after = [m for m in in_sentence if q.end <= m.start < clause_end and not (m.ignored or m.comparison or m.local)
@@ -589,7 +596,7 @@ class Engine:
                 if (self.lex.date_before_year.search(ctx) or _DATE_AFTER.match(low, m.end())
                         or self.lex.time_ignore_before.search(ctx)):
                     continue  # a date line, a plan's name
-                if self.lex.comparison_before.search(ctx):
+                if self.lex.comparison_before.search(ctx) or self.lex.local_period_before.search(ctx):
                     continue
                 sentence_start = max(low.rfind(". ", 0, m.start()), low.rfind("\n", 0, m.start()), 0)
                 if self.lex.target_cues.search(low, sentence_start, m.start()):

@@ -201,3 +201,29 @@ def test_bullets_under_a_target_heading_are_targets():
     got = [(m.indicator, m.target, m.year) for m in extract(text, published=JUNE_2024)]
     assert got == [("fiber_commune_pct", True, 2025), ("online_application_rate_pct", True, 2025),
                    ("bts_stations", False, 2023)]
+
+
+def test_a_rank_in_parentheses_after_a_compared_year_is_that_years():
+    ms = extract("Chỉ số DTI năm 2022, tỉnh xếp hạng 20 trên cả nước, tăng 3 hạng so với năm 2021 (xếp hạng 23).",
+                 published=dt.date(2023, 8, 1))
+    assert [(m.value, m.year) for m in ms if m.indicator == "dti_rank"] == [(20, 2022), (23, 2021)]
+
+
+def test_a_january_article_on_a_period_ending_last_year_reports_last_year():
+    text = ("Trong giai đoạn 2021-2025, tỉnh đẩy mạnh chuyển đổi số.\n\n"
+            "Hiện nay, toàn tỉnh có hơn 5.200 trạm thu phát sóng di động.")
+    assert one(text, published=dt.date(2026, 1, 5)).year == 2025
+    assert one(text.replace("2021-2025", "2021-2030"), published=dt.date(2026, 1, 5)).year == 2026
+
+
+def test_last_years_figure_in_its_own_clause_does_not_date_the_next_one():
+    text = ("Cùng kỳ năm 2019 là 273.958 thuê bao Internet; tổng doanh thu của các doanh nghiệp viễn thông "
+            "trên địa bàn tỉnh ước đạt 2.867 tỷ đồng.")
+    got = {m.indicator: m.year for m in extract(text, published=dt.date(2020, 11, 25))}
+    assert got == {"internet_subscribers": 2019, "telecom_revenue_vnd": 2020}
+
+
+def test_an_article_titled_after_a_city_of_the_province_speaks_of_the_city():
+    text = "TP Hạ Long: Xây dựng xã hội số\n\nHiện nay có 930 trạm BTS phủ sóng viễn thông."
+    assert figures(text, province="Quảng Ninh") == []
+    assert figures(text.replace("TP Hạ Long", "Quảng Ninh"), province="Quảng Ninh") == [("bts_stations", 930)]
