@@ -115,7 +115,7 @@ class Engine:
             if scopes is None:
                 scopes = self._scopes(doc.prep.text, low, s, doc.own)
             if not self._in_scope(scopes, q, low, s, ranking=rule.unit in _RANKINGS, own=doc.own,
-                                  default="district" if doc.about_district else None):
+                                  default="district" if doc.about_district else doc.lead_scope):
                 log.debug("out of scope: %s %r", rule.code, low[q.start:q.end])
                 continue
             target = doc.in_target_block(si) or self._is_target(low, s, q, doc.first_figure(s))
@@ -416,6 +416,22 @@ class Engine:
         m = self.lex.flow_to_total.search(low, q.end, min(s.end, q.end + 120))
         return m is not None and not _DIGIT.search(low, q.end, m.start())
 
+    def _lead_scope(self, low: str, own: str | None) -> str | None:
+        """"VTV.vn - ... tổng số thuê bao di động trong nước là ...", "Với Viettel, ...": a lead that
+        speaks of the nation or of one operator, and never names the article's province (any province,
+        when it is not known), sets the scope of the sentences that name none."""
+        lead = low[:_LEAD_CHARS]
+        if any(own is None or self.lex.province_key[m.group(1)] == own
+               for m in self.lex.province_names.finditer(lead)):
+            return None
+        kinds = {self.lex.scope_kind[m.group(0)] for m in self.lex.scope_words.finditer(lead)}
+        if "province" in kinds:
+            return None
+        for kind in ("operator", "national"):
+            if kind in kinds:
+                return kind
+        return None
+
     def _titled_after_district(self, text: str, own: str | None) -> bool:
         """"TP Hạ Long: Xây dựng xã hội số": the article's title names a district or a city of the
         province (not the province, not a province-level city) as its subject."""
@@ -705,6 +721,7 @@ class _Doc:
         self.doc_year = engine._doc_default_year(self.low, published)
         self.own = self.lex.province_key.get(_norm_name(province, self.lex.name_prefixes)) if province else None
         self.about_district = engine._titled_after_district(prep.text, self.own)
+        self.lead_scope = engine._lead_scope(self.low, self.own)
         self._marks: dict[int, list[TimeMark]] = {}
         self._frames: dict[int, int | None] = {}
         self._goal_of: dict[int, int | None] = {}

@@ -227,3 +227,11 @@ def test_an_article_titled_after_a_city_of_the_province_speaks_of_the_city():
     text = "TP Hạ Long: Xây dựng xã hội số\n\nHiện nay có 930 trạm BTS phủ sóng viễn thông."
     assert figures(text, province="Quảng Ninh") == []
     assert figures(text.replace("TP Hạ Long", "Quảng Ninh"), province="Quảng Ninh") == [("bts_stations", 930)]
+
+
+def test_a_lead_about_the_nation_or_an_operator_sets_the_scope_of_unmarked_sentences():
+    national = ("Tính đến cuối năm 2017, tổng số thuê bao di động trong nước là hơn 127 triệu.\n\n"
+                "Thuê bao di động đạt 116 máy/100 dân.")
+    assert figures(national, province="Hà Giang") == []
+    provincial = national.replace("trong nước", "của tỉnh Hà Giang")
+    assert ("mobile_subscribers_per_100", 116) in figures(provincial, province="Hà Giang")
