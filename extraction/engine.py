@@ -24,6 +24,8 @@ _GOAL_OPENING = 40  # a plan's goal is set at the start of its sentence
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _DATE_AFTER = re.compile(r"[-/.]\d")
 _DIGIT = re.compile(r"\d")
+_TECH_END = re.compile(r"\d\w\s*\Z")   # a generation ("3G") right before a list separator
+_TECH_START = re.compile(r"\s*\d\w")
 _IN_PARENTHESES_AFTER = re.compile(r"\s*\([^()\d]{0,30}")
 _RANGE = re.compile(r"(?<!\d)(?:19|20)\d\d\s?[-–]\s?((?:19|20)\d\d)(?!\d)")
 
@@ -229,6 +231,9 @@ class Engine:
         family = pick.lastgroup
         lo, hi = max(s.start, pick.start() - 12), min(s.end, pick.end() + 12)
         cut = self.lex.phrase_separators.search(low, pick.end(), hi)  # the cue's own phrase only
+        for sep in self.lex.phrase_separators.finditer(low, lo, pick.start()):
+            if not (_TECH_END.search(low, lo, sep.start()) and _TECH_START.match(low, sep.end())):
+                lo = sep.end()  # "5G, đảm bảo phủ sóng": another phrase; "3G, 4G": one list
         around = low[lo:cut.start() if cut else hi]
         for variant, base, only, others in cov.technologies:
             if family == base and only.search(around) and not others.search(around):
@@ -670,7 +675,8 @@ def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: st
         return not against.search(low, start, nxt.start() if nxt else end)
     if against is None:
         return True
-    other = [m.start() for m in against.finditer(low, start, end)]
+    nxt = _DIGIT.search(low, q.end + 1, end)  # another index named after the figure speaks of the next one
+    other = [m.start() for m in against.finditer(low, start, nxt.start() if nxt else end)]
     return not other or min(abs(x - q.start) for x in req) <= min(abs(x - q.start) for x in other)
 
 
