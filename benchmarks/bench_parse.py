@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from portal_mirror import MirrorServer  # noqa: E402
-from scrapers.fetch import decode_body  # noqa: E402
+from scrapers.charset import decode_body  # noqa: E402
 from scrapers.parsing import PARSER_VERSION, parse_article  # noqa: E402
 from scrapers.registry import load_registry  # noqa: E402
 

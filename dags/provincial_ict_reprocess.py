@@ -42,11 +42,11 @@ def provincial_ict_reprocess():
     @task
     def select_pages(params=None) -> list[dict]:
         """The latest stored page of each article in the range, grouped by portal."""
-        from vnict.orchestration import _parse, pages_to_reprocess, warehouse_dsn
+        from vnict.orchestration import pages_to_reprocess, parse_day, warehouse_dsn
 
         params = params or {}
-        by_portal = pages_to_reprocess(warehouse_dsn(migrate=True), _parse(params.get("since")),
-                                       _parse(params.get("until")), params.get("by") or "published",
+        by_portal = pages_to_reprocess(warehouse_dsn(migrate=True), parse_day(params.get("since")),
+                                       parse_day(params.get("until")), params.get("by") or "published",
                                        params.get("portal_id") or None)
         for portal, ids in sorted(by_portal.items()):
             print(f"{portal}: {len(ids)} stored pages to parse again")

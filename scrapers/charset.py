@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 from email.message import Message
+from typing import Mapping
 
 from charset_normalizer import from_bytes
 
@@ -84,3 +85,15 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str | No
         encoding = "utf-8-sig"
     text = body.decode(encoding, errors="replace")
     return unicodedata.normalize("NFC", text), encoding
+
+
+def decode_body(body: bytes, headers: Mapping[str, str] | None = None, encoding: str | None = None) -> str:
+    """Text of a stored response: its recorded encoding when known, else header/meta/detection."""
+    if encoding:
+        try:
+            return unicodedata.normalize("NFC", body.decode(encoding, errors="replace"))
+        except LookupError:
+            log.warning("stored encoding %r unknown; detecting again", encoding)
+    ctype = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
+    text, _ = decode_bytes(body, ctype if ctype and is_textual(ctype, body) else "text/html")
+    return text or ""

@@ -15,7 +15,6 @@ import logging
 import socket
 import threading
 import time
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -29,7 +28,7 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from scrapers.charset import decode_bytes, is_textual
+from scrapers.charset import decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -246,18 +245,6 @@ def resolves_to_private(host: str) -> bool:
     except socket.gaierror as exc:
         raise NetworkError(f"cannot resolve host {host!r}: {exc}") from exc
     return any(_is_private_address(info[4][0]) for info in infos)
-
-
-def decode_body(body: bytes, headers: Mapping[str, str] | None = None, encoding: str | None = None) -> str:
-    """Text of a stored response: its recorded encoding when known, else header/meta/detection."""
-    if encoding:
-        try:
-            return unicodedata.normalize("NFC", body.decode(encoding, errors="replace"))
-        except LookupError:
-            log.warning("stored encoding %r unknown; detecting again", encoding)
-    ctype = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
-    text, _ = decode_bytes(body, ctype if ctype and is_textual(ctype, body) else "text/html")
-    return text or ""
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

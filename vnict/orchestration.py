@@ -59,8 +59,8 @@ def staging_assets():
 def run_window(data_interval_start, data_interval_end, params: dict | None) -> tuple[datetime, datetime]:
     """The interval a run covers: its data interval, unless `since`/`until` params override it."""
     params = params or {}
-    start = _parse(params.get("since")) or data_interval_start
-    end = _parse(params.get("until")) or data_interval_end or pendulum.now("UTC")
+    start = parse_day(params.get("since")) or data_interval_start
+    end = parse_day(params.get("until")) or data_interval_end or pendulum.now("UTC")
     if start is None:
         raise ValueError("the run has no data interval and no `since` param")
     if start >= end:
@@ -68,7 +68,8 @@ def run_window(data_interval_start, data_interval_end, params: dict | None) -> t
     return start, end
 
 
-def _parse(value) -> datetime | None:
+def parse_day(value) -> datetime | None:
+    """A day a person typed (YYYY-MM-DD), as a local datetime; empty is no bound."""
     if value in (None, ""):
         return None
     try:

@@ -415,7 +415,7 @@ def parse_page(body: bytes, url: str, config: ParseConfig | None = None, provinc
                headers: dict[str, str] | None = None, encoding: str | None = None) -> ParsedArticle:
     """Parse a stored response body (raw.pages). The registry's encoding hint wins over the
     encoding recorded at fetch time, which wins over header/meta/detection."""
-    from scrapers.fetch import decode_body
+    from scrapers.charset import decode_body
 
     config = config or ParseConfig()
     return parse_article(decode_body(body, headers, config.encoding or encoding), url, config, province)

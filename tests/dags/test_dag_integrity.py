@@ -117,3 +117,18 @@ def test_the_probe_catches_a_dag_that_reaches_the_database_at_import(tmp_path, a
         "bad()\n")
     info = probe([str(bad)], airflow_test_env)["bad_dag.py"]
     assert info["blocked"] and "psycopg.connect" in info["blocked"][0]
+
+
+def test_dag_files_import_public_names_only():
+    """DAG files wire tasks; what they call is the project's public surface, not its internals."""
+    import ast
+
+    from tests.dags.conftest import DAGS_DIR
+
+    private = []
+    for path in sorted(DAGS_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("vnict", "scrapers",
+                                                                                          "extraction", "warehouse"):
+                private += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []

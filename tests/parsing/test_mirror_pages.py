@@ -17,7 +17,7 @@ import pytest
 from scrapers.parsing import ParseConfig, near_duplicate, parse_article
 
 portal_mirror = pytest.importorskip("portal_mirror")
-from scrapers.fetch import decode_body  # noqa: E402
+from scrapers.charset import decode_body  # noqa: E402
 from scrapers.registry import load_registry  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]

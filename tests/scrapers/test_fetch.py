@@ -245,7 +245,7 @@ def test_header_charset_wins_and_detection_is_the_fallback(make_server):
 
 
 def test_decode_body_of_a_stored_page_uses_its_recorded_encoding_or_detects():
-    from scrapers.fetch import decode_body
+    from scrapers.charset import decode_body
     text = "Tỷ lệ thôn, bản có sóng di động đạt 98,5%"
     html = f'<html><head><meta charset="windows-1258"></head><body><p>{text}</p></body></html>'
     body = to_cp1258(html)
