@@ -8,7 +8,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from .numbers import DATE, QUANTITY, YEAR, NumberReader, Quantity
+from .numbers import DATE, QUANTITY, NumberReader, Quantity
 from .rules import Lexicon, Rule, load_lexicon, load_rules
 from .text import Prepared, Sentence, normalise_phrase, prepare, split_sentences
 
