@@ -61,6 +61,21 @@ class ParsedArticle:
     def has_flag(self, name: str) -> bool:
         return any(f["flag"] == name for f in self.quality_flags)
 
+    def to_contract(self) -> dict[str, Any]:
+        """The `vnict parse` JSON object: a contract like `vnict extract`'s, kept stable."""
+        body = self.body_text
+        if self.lead and body.startswith(self.lead):
+            body = body[len(self.lead):].lstrip("\n")
+        return {
+            "url": self.canonical_url or self.url,
+            "title": self.title,
+            "published": self.published_at.isoformat() if self.published_at else None,
+            "lead": self.lead,
+            "body": body,
+            "source_outlet": self.source_outlet,
+            "flags": self.quality_flags,
+        }
+
     def to_record(self) -> dict[str, Any]:
         """Column values for staging.articles (JSON-ready except the datetime)."""
         record = asdict(self)

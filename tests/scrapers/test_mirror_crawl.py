@@ -17,7 +17,7 @@ from scrapers.fetch import Fetcher, HostPolicy  # noqa: E402
 from scrapers.registry import VN_TZ, LinkRules, load_registry  # noqa: E402
 
 SITES = ["hagiang_stttt", "hagiang_portal", "dongthap_stttt", "cantho_sokhcn", "baohaugiang",
-         "tuyenquang_stttt", "tuyenquang_portal"]
+         "tuyenquang_stttt", "tuyenquang_portal", "baotuyenquang"]
 
 
 def day(*a) -> datetime:
