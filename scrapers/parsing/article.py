@@ -421,7 +421,7 @@ def _find_lead(page: _Page, bodies: list, title_el):
             break
         if pos <= start or not lead_words.match_attrs(el.get("class"), el.get("id")):
             continue
-        if any(b is el or el in b.iterancestors() for b in bodies):
+        if any(el in b.iterancestors() for b in bodies):
             continue  # a wrapper of the body, not its lead
         text = dom.visible_text(el)
         if 40 <= len(text) <= 1500 and dom.link_share(el) < 0.3:
@@ -429,28 +429,37 @@ def _find_lead(page: _Page, bodies: list, title_el):
     return None
 
 
-def _bold_first_paragraph(container) -> str | None:
-    """A first paragraph written wholly in bold: how many portals set their lead."""
+def _lead_by_form(container, meta: dict[str, str]) -> str | None:
+    """A lead known by its form rather than its class: the first paragraph set as a heading or wholly
+    in bold, or the one the page's description repeats."""
     first = dom.first_paragraph(container)
-    if first is None:
-        return None
-    text = dom.visible_text(first)
-    bold = sum(len(dom.text_of(b)) for b in first.iter("strong", "b"))
-    return text if len(text) >= 60 and bold >= 0.9 * len(text) else None
+    if first is not None:
+        text = dom.visible_text(first)
+        bold = sum(len(dom.text_of(b)) for b in first.iter("strong", "b"))
+        if 60 <= len(text) <= 1500 and (first.tag in ("h2", "h3", "h4") or bold >= 0.9 * len(text)):
+            return text
+    description = clean_inline(meta.get("description") or meta.get("og:description") or "")
+    if len(description) >= 60:
+        key = description[:60].casefold()
+        for para in dom.paragraphs(container)[:6]:
+            if para.casefold().startswith(key) or (len(para) >= 60 and description.casefold().startswith(
+                    para[:60].casefold())):
+                return para
+    return None
 
 
-def _generic_container(page: _Page):
+def _generic_containers(page: _Page, first_guess) -> list:
     """The main text's container: scored once on the whole page to know which elements hold the
     article (they survive chrome removal whatever their class), then again without the chrome."""
     doc = page.doc
     root = doc.body if doc.find("body") is not None else doc
-    first_guess = dom.main_container(doc)
     protect = int(0.5 * len(first_guess.text_content())) if first_guess is not None else None
     dom.remove_noise(root, keep=[first_guess] if first_guess is not None else (), protect_chars=protect)
     container = dom.main_container(doc)
-    if container is None and doc.find("body") is not None:
-        container = doc.find("body")  # too little text to score: take what there is
-    return container
+    if container is None:
+        body = doc.find("body")
+        return [body] if body is not None else []  # too little text to score: take what there is
+    return dom.with_prose_siblings(container)
 
 
 def _source_outside(doc, bodies: list) -> tuple[str, str] | None:
@@ -561,22 +570,24 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
         for el in xpath(doc):
             dom.drop(el)
 
+    if first_guess is not None and doc not in first_guess.iterancestors():
+        first_guess = dom.main_container(doc)  # it was inside a hidden block
     bodies = _configured_bodies(page)
-    main_guess = bodies[0] if bodies else dom.main_container(doc)
+    main_guess = bodies[0] if bodies else first_guess
     title, title_el = _find_title(page, main_guess)
     published_at, published_raw = _find_published(page, title_el, bodies[0] if bodies else None, main_guess)
     if bodies:
         for body_el in bodies:
             dom.remove_noise(body_el)
     else:
-        container = _generic_container(page)
-        bodies = [container] if container is not None else []
+        bodies = _generic_containers(page, first_guess)
     page.order.clear()
 
     lead_el = _find_lead(page, bodies, title_el)
     if lead_el is not None and not any(lead_el in b.iterancestors() for b in bodies):
         bodies = [lead_el] + bodies
-    lead = dom.visible_text(lead_el) if lead_el is not None else (_bold_first_paragraph(bodies[0]) if bodies else None)
+    lead = dom.visible_text(lead_el) if lead_el is not None else (
+        _lead_by_form(bodies[0], page.meta) if bodies else None)
     body = _read_body(doc, bodies, title, config, hidden, doorway)
     body_text = "\n\n".join(body.paragraphs)
     lead = repair_lost_entities(clean_inline(lead)) if lead else None

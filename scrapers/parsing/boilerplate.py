@@ -129,9 +129,12 @@ def is_chrome(text: str) -> bool:
 _SENTENCE_END = re.compile(r"[.!?:;…)\"”»]$")
 
 
+_BOX_ITEM_END = re.compile(r"[.!?:;…\"”»]$")
+
+
 def _is_prose(text: str) -> bool:
-    """A paragraph of running text rather than a headline in a list of links."""
-    return len(text) >= 200 or (len(text) >= 40 and bool(_SENTENCE_END.search(text)))
+    """A paragraph of running text rather than a headline in a list of links ("... (28/3)")."""
+    return len(text) >= 200 or (len(text) >= 40 and bool(_BOX_ITEM_END.search(text)))
 
 
 def _prose_chars(paragraphs: list[str]) -> int:
@@ -167,7 +170,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None = None, month_f
                 continue
             in_box = False
         if any(p.search(text) for p in r.cut_from):
-            if kept_chars >= 200 and (len(out.paragraphs) >= 3 or _prose_chars(paragraphs[i + 1:]) <= kept_chars):
+            if kept_chars >= 200 and _prose_chars(paragraphs[i + 1:]) <= _prose_chars(out.paragraphs):
                 tail = paragraphs[i:]
                 out.removed.extend(tail)
                 out.counters.extend(t for t in tail if r.counter_heading.match(t) or r.counter_line.match(t))

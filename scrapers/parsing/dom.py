@@ -231,11 +231,13 @@ def _link_len(el) -> int:
     return sum(len(a.text_content()) for a in el.iter("a"))
 
 
-def _widen(el, share: float = 0.8, max_link_density: float = 0.2):
-    """Climb to the parent while the chosen element holds most of its text, so a lead paragraph,
-    a source line or a caption beside the body container comes along."""
+def _widen(el, share: float = 0.8, max_link_density: float = 0.2, max_levels: int = 1):
+    """Climb to the parent while the chosen element holds most of its text, so a caption or a
+    paragraph beside the body container comes along; a level or so only, or once the chrome is gone
+    the climb reaches the page's outer wrapper with its header. (The lead and the source line
+    are looked for on their own.)"""
     text_len = len(el.text_content().strip())
-    while True:
+    for _ in range(max_levels):
         parent = el.getparent()
         if parent is None or parent.tag in ("body", "html"):
             return el
@@ -243,9 +245,43 @@ def _widen(el, share: float = 0.8, max_link_density: float = 0.2):
         if parent_len == 0 or text_len / parent_len < share or _link_len(parent) / parent_len > max_link_density:
             return el
         el, text_len = parent, parent_len
+    return el
 
 
 def link_share(el) -> float:
     """Share of the element's text that is link text."""
     text_len = len(el.text_content()) or 1
     return min(_link_len(el) / text_len, 1.0)
+
+
+_SENTENCE_END = re.compile(r"[.!?…:;\"”)]\s*$")
+
+
+def _is_prose_block(el) -> bool | None:
+    """True: running text; False: a block of other text (links, tags, captions); None: too little text
+    to say (an ad slot, an image, a spacer)."""
+    text_len = len(el.text_content().strip())
+    if text_len < 80:
+        return None
+    if link_share(el) > 0.25:
+        return False
+    return any(len(p) >= 80 and _SENTENCE_END.search(p) for p in paragraphs(el))
+
+
+def with_prose_siblings(el) -> list:
+    """The container plus the blocks of running text right before and after it under the same parent:
+    an in-article ad slot or a template splits one story into sibling containers."""
+    parent = el.getparent()
+    if parent is None or parent.tag == "html":
+        return [el]
+    siblings = [s for s in parent if isinstance(s.tag, str) and s.tag not in _SKIP_TAGS]
+    at = siblings.index(el)
+    before, after = [], []
+    for run, out in ((reversed(siblings[:at]), before), (siblings[at + 1:], after)):
+        for sib in run:
+            verdict = _is_prose_block(sib)
+            if verdict is False:
+                break
+            if verdict:
+                out.append(sib)
+    return [*reversed(before), el, *after]
