@@ -63,9 +63,12 @@ class ParsedArticle:
 
     def to_contract(self) -> dict[str, Any]:
         """The `vnict parse` JSON object: a contract like `vnict extract`'s, kept stable."""
-        body = self.body_text
-        if self.lead and body.startswith(self.lead):
-            body = body[len(self.lead):].lstrip("\n")
+        paragraphs = self.body_text.split("\n\n")
+        if self.lead:
+            at = next((i for i, p in enumerate(paragraphs[:3]) if p.startswith(self.lead)), None)
+            if at is not None:
+                paragraphs[at] = paragraphs[at][len(self.lead):].strip()
+        body = "\n\n".join(p for p in paragraphs if p)
         return {
             "url": self.canonical_url or self.url,
             "title": self.title,
@@ -295,8 +298,8 @@ def _on_page_furniture(el) -> bool:
 
 
 def _date_line_after_title(page: _Page, title_el, container):
-    """The short date line printed under the headline ("Thứ hai, 12/02/2024 08:15", "Cập nhật: ..."),
-    looked for between the headline and the body's first paragraph."""
+    """The short date line printed with the headline ("Thứ hai, 12/02/2024 08:15", "Cập nhật: ..."):
+    between the headline and the body's first paragraph, else just above the headline."""
     config = page.config
     first_para = dom.first_paragraph(container) if container is not None else None
     end = page.position(first_para) if first_para is not None else None
@@ -314,6 +317,13 @@ def _date_line_after_title(page: _Page, title_el, container):
         if (looks_like_date_line(text, month_first=config.month_first) or _DATE_CLASS.search(_attrs(el))) \
                 and not _on_page_furniture(el) and not any(dom.is_noise(a) for a in (el, *el.iterancestors())):
             return found.value, text
+    for el in title_el.xpath(f"preceding::*[position() <= {_NEAR_TITLE_ELEMENTS // 6}]")[::-1]:
+        if el.tag in ("script", "style", "noscript") or el.text is None or len(el):
+            continue
+        text = dom.visible_text(el)
+        if text and len(text) <= 120 and looks_like_date_line(text, month_first=config.month_first) \
+                and not _on_page_furniture(el) and not any(dom.is_noise(a) for a in (el, *el.iterancestors())):
+            return find_date(text, month_first=config.month_first).value, text
     return None
 
 
@@ -411,7 +421,7 @@ def _find_lead(page: _Page, bodies: list, title_el):
     """The lead ("sapo") element: lead-classed, between the headline and the first body paragraph."""
     if not bodies:
         return None
-    lead_words = rules().lead_words
+    lead_words, lead_attributes = rules().lead_words, rules().lead_attributes
     first_para = dom.first_paragraph(bodies[0])
     start = page.position(title_el) if title_el is not None else -1
     end = page.position(first_para) if first_para is not None else page.position(bodies[0]) + 50
@@ -419,7 +429,8 @@ def _find_lead(page: _Page, bodies: list, title_el):
         pos = page.position(el)
         if pos > end:
             break
-        if pos <= start or not lead_words.match_attrs(el.get("class"), el.get("id")):
+        if pos <= start or not lead_words.match_attrs(el.get("class"), el.get("id"),
+                                                      *(el.get(a) for a in lead_attributes)):
             continue
         if any(el in b.iterancestors() for b in bodies):
             continue  # a wrapper of the body, not its lead
@@ -494,6 +505,8 @@ class _Body:
 def _read_body(doc, bodies: list, title: str | None, config: ParseConfig, hidden: list, doorway: str | None) -> _Body:
     """Paragraphs of the body containers without chrome, spam runs, or the source line."""
     spam_links = []
+    for body_el in bodies:
+        dom.drop_link_lists(body_el)
     for body_el in bodies:
         for a in list(body_el.iter("a")):
             terms = gambling_terms(dom.text_of(a) + " " + (a.get("href") or ""))
@@ -591,8 +604,8 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
     body = _read_body(doc, bodies, title, config, hidden, doorway)
     body_text = "\n\n".join(body.paragraphs)
     lead = repair_lost_entities(clean_inline(lead)) if lead else None
-    if lead and not body_text.startswith(lead[:60]):
-        lead = None  # cleaned away as chrome, or not at the start: not a lead
+    if lead and not any(p.startswith(lead[:60]) for p in body.paragraphs[:3]):
+        lead = None  # cleaned away as chrome, or far from the start: not a lead
 
     _quality_flags(page, body, body_text, published_at, published_raw, page_counters, page_main_chars)
     province_name, province_source = _province(province, body.source_outlet, title, body_text)

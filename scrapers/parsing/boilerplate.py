@@ -24,11 +24,14 @@ class WordSet:
 
     A token matches a word when it is the word, when one of its parts (split at - _ . : and
     camelCase) is the word or its plural, when a run of parts spells a compound word
-    ("other-news"), or, for words of four letters or more, when it starts or ends with it."""
+    ("other-news"), or, for the affix words, when it starts or ends with one."""
 
-    def __init__(self, words):
+    def __init__(self, words, affixes=None):
+        """``affixes``: the words a token may merely start or end with (default: those of four
+        letters or more)."""
         self.simple = frozenset(w.lower() for w in words if not _TOKEN_PARTS.search(w))
-        self.affixes = tuple(sorted((w for w in self.simple if len(w) >= 4), key=len, reverse=True))
+        chosen = self.simple if affixes is None else frozenset(w.lower() for w in affixes)
+        self.affixes = tuple(sorted((w for w in chosen if len(w) >= 4), key=len, reverse=True))
         self.compounds = tuple("-" + "-".join(_TOKEN_PARTS.split(w.lower())) + "-"
                                for w in words if _TOKEN_PARTS.search(w))
         self._cache: dict[str, bool] = {}
@@ -65,6 +68,7 @@ class Rules:
     noise_roles: frozenset[str]
     hidden_class_tokens: frozenset[str]
     lead_words: WordSet
+    lead_attributes: tuple[str, ...]
     page_date_words: WordSet
     noise_tags: frozenset[str]
     drop: tuple[re.Pattern, ...]
@@ -88,7 +92,8 @@ def rules() -> Rules:
         noise_attributes=tuple(data["noise_attributes"]),
         noise_roles=frozenset(r.lower() for r in data["noise_roles"]),
         hidden_class_tokens=frozenset(t.lower() for t in data["hidden_class_tokens"]),
-        lead_words=WordSet(data["lead_class_words"]),
+        lead_words=WordSet(data["lead_class_words"], affixes=data["lead_class_affixes"]),
+        lead_attributes=tuple(data["lead_attributes"]),
         page_date_words=WordSet(data["page_date_class_words"]),
         noise_tags=frozenset(data["noise_tags"]),
         drop=many("drop_paragraph"),

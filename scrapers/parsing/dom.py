@@ -285,3 +285,22 @@ def with_prose_siblings(el) -> list:
             if verdict:
                 out.append(sib)
     return [*reversed(before), el, *after]
+
+
+def drop_link_lists(root, max_share: float = 0.4) -> int:
+    """Drop the lists of links a story embeds in its text ("Đọc thêm: ..." tables, headline lists):
+    blocks of two links or more that are mostly link text and a small part of the story."""
+    total = len(root.text_content()) or 1
+    doomed = []
+    for el in root.iter("table", "ul", "ol", "div", "section"):
+        if el is root or any(d in el.iterancestors() for d in doomed):
+            continue
+        links = [a for a in el.iter("a") if a.text_content().strip()]
+        if len(links) < 2:
+            continue
+        text_len = len(el.text_content().strip())
+        if text_len < max_share * total and link_share(el) > 0.5:
+            doomed.append(el)
+    for el in doomed:
+        drop(el)
+    return len(doomed)

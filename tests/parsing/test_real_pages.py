@@ -20,7 +20,7 @@ PAGES = Path(__file__).parent / "real_pages"
 MANIFEST = [json.loads(line) for f in sorted(PAGES.glob("manifest.*.jsonl")) for line in f.read_text("utf-8").splitlines()
             if line.strip()]
 # pages right today (of 23): raise these when the parser gets better, never lower them to pass
-AT_LEAST = {"title": 22, "published": 19, "body_whole": 22, "lead": 20, "no_furniture": 21}
+AT_LEAST = {"title": 22, "published": 20, "body_whole": 22, "lead": 21, "no_furniture": 23}
 
 
 def norm(text: str | None) -> str:
