@@ -597,8 +597,8 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
     page.order.clear()
 
     lead_el = _find_lead(page, bodies, title_el)
-    if lead_el is not None and not any(lead_el in b.iterancestors() for b in bodies):
-        bodies = [lead_el] + bodies
+    if lead_el is not None and not any(b is lead_el or b in lead_el.iterancestors() for b in bodies):
+        bodies = [lead_el] + bodies  # a lead outside the body's containers
     lead = dom.visible_text(lead_el) if lead_el is not None else (
         _lead_by_form(bodies[0], page.meta) if bodies else None)
     body = _read_body(doc, bodies, title, config, hidden, doorway)
