@@ -102,11 +102,9 @@ def test_parse_with_a_portal_uses_its_selectors_and_bad_input_gets_one_line():
 
 
 def test_sources_check_against_the_mirror(open_tmp):
-    import socket
+    from tests.ports import MIRROR_PORTS, free_port_run
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port_run(MIRROR_PORTS)
     env = {**os.environ, "VNICT_STATE_DIR": str(open_tmp), "VNICT_MIRROR_PORT": str(port), "VNICT_SOURCES": "mirror"}
     try:
         result = subprocess.run([sys.executable, "-m", "vnict.cli", "sources", "check", "cantho_sokhcn", "baotuyenquang",

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 import subprocess
 import sys
 
+from tests.ports import MIRROR_PORTS, free_port_run
 from vnict.services import mirror_pid, start_mirror, stop_mirror
 from vnict.settings import load_settings
 
 
 def _settings(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return dataclasses.replace(load_settings(), state_dir=tmp_path / "state", mirror_port=port)
+    return dataclasses.replace(load_settings(), state_dir=tmp_path / "state",
+                               mirror_port=free_port_run(MIRROR_PORTS))
 
 
 def test_a_stale_pid_of_a_foreign_process_is_left_alone(tmp_path):
