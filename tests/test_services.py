@@ -56,3 +56,18 @@ def test_a_mirror_left_with_another_fault_plan_is_restarted(tmp_path):
         assert mirror_pid(settings) == clean  # the same plan: reused
     finally:
         stop_mirror(settings)
+
+
+def test_a_mirror_of_older_sites_is_restarted(tmp_path, monkeypatch):
+    """A mirror left running from before a site was added served the old sites to the next run."""
+    import vnict.services as services
+
+    settings = _settings(tmp_path)
+    start_mirror(settings)
+    try:
+        old = mirror_pid(settings)
+        monkeypatch.setattr(services, "_mirror_code_fingerprint", lambda: "another checkout")
+        start_mirror(settings)
+        assert mirror_pid(settings) not in (None, old)
+    finally:
+        stop_mirror(settings)
