@@ -5,8 +5,9 @@ Writes two seeds:
   after the merger (era `current`), each legacy province pointing to the current one it joined.
   A merged unit kept the code of the province holding its centre, so a code alone is ambiguous:
   the key is `<era>-<code>`.
-- dbt_project/seeds/province_aliases.csv: name keys (lower case, no accents, no "tỉnh"/"thành phố"
-  prefix, letters and digits only) from the package's keywords, one row per key and unit.
+- dbt_project/seeds/province_aliases.csv: the package's keywords for each unit ("tinhhagiang",
+  "hagiang"), one row per keyword and unit. dbt keys them, like every other name, with its macro
+  province_name_key, the one key function of the project.
 
 Only the package's bundled tables are read; its free-text address parser is never run.
 Usage: python scripts/generate_province_seed.py [--out-dir dbt_project/seeds] [--check]
@@ -18,7 +19,6 @@ import csv
 import io
 import json
 import logging
-import re
 import sys
 from pathlib import Path
 
@@ -30,8 +30,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT_DIR = REPO_ROOT / "dbt_project" / "seeds"
 DATA_DIR = Path(vietnamadminunits.__file__).parent / "data"
 EXPECTED_COUNTS = {"legacy": 63, "current": 34}
-# Name-key prefixes; the same list is stripped by the dbt macro province_name_key.
-TYPE_PREFIXES = ("thanhpho", "tinh", "tp")
 
 PROVINCE_COLUMNS = ["province_key", "era", "province_code", "province_name", "province_full_name",
                     "province_type", "latitude", "longitude", "current_province_key"]
@@ -44,13 +42,6 @@ def _load(name: str) -> dict:
 
 def _province_type(full_name: str) -> str:
     return "city" if full_name.lower().startswith("thành phố") else "province"
-
-
-def _strip_prefix(key: str) -> str:
-    for prefix in TYPE_PREFIXES:
-        if key.startswith(prefix) and len(key) > len(prefix):
-            return key[len(prefix):]
-    return key
 
 
 def build_rows() -> tuple[list[dict], list[dict]]:
@@ -88,12 +79,8 @@ def build_rows() -> tuple[list[dict], list[dict]]:
                 "longitude": round(unit["provinceLon"], 6),
                 "current_province_key": current_key,
             })
-            seen = set()
-            for keyword in unit["provinceKeywords"]:
-                alias = _strip_prefix(re.sub(r"[^a-z0-9]", "", keyword.lower()))
-                if alias and alias not in seen:
-                    seen.add(alias)
-                    aliases.append({"alias": alias, "province_key": key})
+            for keyword in dict.fromkeys(unit["provinceKeywords"]):
+                aliases.append({"alias": keyword, "province_key": key})
 
     for era, expected in EXPECTED_COUNTS.items():
         got = sum(1 for p in provinces if p["era"] == era)
