@@ -245,7 +245,7 @@ def warehouse_summary(dsn: str) -> dict:
         "figures": "select count(*) from staging.indicator_mentions",
         "fct_infrastructure_indicators": "select count(*) from marts.fct_infrastructure_indicators",
         "fct_egov_indicators": "select count(*) from marts.fct_egov_indicators",
-        "province_indicator_year": "select count(*) from marts.province_indicator_year",
+        "fct_province_indicator_years": "select count(*) from marts.fct_province_indicator_years",
         "dim_province": "select count(*) from marts.dim_province",
         "dim_indicator": "select count(*) from marts.dim_indicator",
         "open_crawl_gaps": "select count(*) from raw.crawl_gaps where closed_at is null",
