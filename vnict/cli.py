@@ -197,9 +197,10 @@ def _cmd_run(args) -> int:
     _check_before_airflow(args)
     dsn = prepare_warehouse(settings)
     started_mirror = False
-    if settings.sources_mode == "mirror" and mirror_pid(settings) is None:
-        start_mirror(settings)
-        started_mirror = True
+    if settings.sources_mode == "mirror":
+        running = mirror_pid(settings)
+        start_mirror(settings)  # reuses a mirror of this checkout, restarts one of an older one
+        started_mirror = mirror_pid(settings) != running
     try:
         from vnict.orchestration import ensure_dbt_manifest
 
