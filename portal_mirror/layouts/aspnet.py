@@ -6,7 +6,7 @@ import json
 import re
 from urllib.parse import parse_qs
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
     PAGE_SIZE, NotFound, Request, Response, counter_lines, date_dmy_hm, esc, latest,
     newest, page_count, page_slice, related,

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
 from portal_mirror.config import SiteDef
-from portal_mirror.content import Article, SiteContent
+from portal_mirror.articles import Article, SiteContent
 
 PAGE_SIZE = 10
 STATIC_LAST_MODIFIED = datetime(2025, 12, 1, tzinfo=timezone.utc)

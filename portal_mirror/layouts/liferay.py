@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
     PAGE_SIZE, NotFound, Request, Response, counter_lines, date_liferay, esc, latest, newest,
     page_count, related,

@@ -6,7 +6,7 @@ import re
 from email.utils import format_datetime
 from xml.sax.saxutils import escape as xml_escape
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
     STATIC_LAST_MODIFIED, NotFound, Request, Response, counter_lines, date_dmy_hm, date_nukeviet,
     esc, latest, newest, page_count, page_slice, related,

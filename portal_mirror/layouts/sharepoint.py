@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
     NotFound, Request, Response, counter_lines, date_us, esc, latest, newest, page_count,
     page_slice, related,

@@ -10,8 +10,8 @@ from urllib.parse import urljoin
 import pytest
 from bs4 import BeautifulSoup
 
-from portal_mirror.config import TZ, load_config
-from portal_mirror.content import site_contents
+from portal_mirror.config import TZ
+from portal_mirror.content import load_config, site_contents
 
 MAX_PAGES = 200
 
