@@ -64,7 +64,7 @@ def pg_cluster(test_settings):
     """The running test cluster (started once; left running between sessions for speed)."""
     from warehouse.embedded import EmbeddedPostgres
 
-    cluster = EmbeddedPostgres(test_settings)
+    cluster = EmbeddedPostgres(test_settings.warehouse)
     cluster.ensure_running()
     return cluster
 

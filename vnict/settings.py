@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse.settings import WarehouseSettings
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -39,8 +41,11 @@ class Settings:
     bi_reader_password: str | None
 
     @property
-    def pg_data_dir(self) -> Path:
-        return self.state_dir / "pgdata"
+    def warehouse(self) -> WarehouseSettings:
+        """What the warehouse layer needs, handed to it (it never reads these settings itself)."""
+        return WarehouseSettings(state_dir=self.state_dir, external_dsn=self.warehouse_dsn,
+                                 host=self.pg_host, port=self.pg_port, database=self.pg_database,
+                                 user=self.pg_user)
 
     @property
     def run_dir(self) -> Path:

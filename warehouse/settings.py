@@ -1,0 +1,28 @@
+"""What the warehouse layer needs to know, handed in by the application (vnict.settings builds it):
+the warehouse never reads the application's settings itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WarehouseSettings:
+    state_dir: Path                  # the embedded cluster's data, sockets, logs and password live here
+    external_dsn: str | None         # a server Postgres (WAREHOUSE_DSN); None = the embedded cluster
+    host: str
+    port: int
+    database: str
+    user: str
+
+    @property
+    def data_dir(self) -> Path:
+        return self.state_dir / "pgdata"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state_dir / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
