@@ -59,7 +59,6 @@ class DiscoveryStats:
     failed_pages: list[tuple[str, str]] = field(default_factory=list)
     first_pages_read: int = 0  # first pages of category listings read and parsed
     first_page_links: int = 0  # article links on them, whatever their date: none means a changed layout
-    offsite_links: int = 0
     strategy: str | None = None
 
 
@@ -203,7 +202,6 @@ class Discoverer:
                 continue
             url = normalise_url(url)
             if not self._on_portal(parts.netloc):
-                self.stats.offsite_links += 1
                 continue
             if rules.generic and (url in self._listing_urls
                                   or not self._looks_like_article(a, parts.path, url, page_url)):

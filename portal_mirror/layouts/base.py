@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-from portal_mirror.config import SiteDef
 from portal_mirror.articles import Article, SiteContent
+from portal_mirror.config import SiteDef
 
 PAGE_SIZE = 10
 STATIC_LAST_MODIFIED = datetime(2025, 12, 1, tzinfo=timezone.utc)
@@ -52,7 +52,6 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     last_modified: datetime | None = None
     charset: str | None = None        # None: the site's charset for text bodies
-    declare_charset: bool = True      # False: Content-Type without charset (meta tag only)
     stream: Callable[[], Iterable[bytes]] | None = None
     stream_length: int = 0
     etag_seed: str | None = None      # ETag of a streamed body
@@ -116,10 +115,6 @@ def counter_lines(seed: str, published: datetime | None = None) -> list[tuple[st
             (f"Tháng {ref.month:02d}", c["month"]), (f"Năm {ref.year}", c["year"])]
 
 
-SHARE_BAR = ("A- A A+ | Chia sẻ bài viết lên facebook Chia sẻ bài viết lên twitter "
-             "Chia sẻ bài viết lên google+ Tăng tương phản Giảm tương phản")
-
-
 def related(content: SiteContent, article: Article, k: int = 5) -> list[Article]:
     """Older articles of the same category, as portals' 'Tin liên quan' boxes show them."""
     same = [a for a in content.articles if a.category == article.category and a.kind != "fault"]
@@ -129,10 +124,6 @@ def related(content: SiteContent, article: Article, k: int = 5) -> list[Article]
 
 def latest(content: SiteContent, k: int = 5) -> list[Article]:
     return [a for a in content.articles if a.kind != "fault"][:k]
-
-
-def paragraphs_html(article: Article, transform: Callable[[str], str] = esc) -> str:
-    return "\n".join(f"<p>{transform(p)}</p>" for p in article.paragraphs)
 
 
 def encode_cp1258(text: str) -> bytes:

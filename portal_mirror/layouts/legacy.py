@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from portal_mirror.config import load_templates
 from portal_mirror.articles import Article
+from portal_mirror.config import load_templates
 from portal_mirror.layouts.base import (
     NotFound, Request, Response, counter_lines, date_vn_long, esc, latest, newest, page_count,
     page_slice, related,
