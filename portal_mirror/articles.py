@@ -11,7 +11,7 @@ from portal_mirror.textgen import slugify
 
 @dataclass(frozen=True)
 class MirrorArticle:
-    """Public view of an article served by the mirror (the contract's catalog() rows)."""
+    """Public view of an article served by the mirror: the rows of `portal_mirror.catalog()`."""
     site_id: str
     url_path: str
     url: str | None

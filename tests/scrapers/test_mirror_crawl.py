@@ -8,13 +8,11 @@ from datetime import datetime
 
 import pytest
 
-portal_mirror = pytest.importorskip("portal_mirror")
-from portal_mirror import FaultPlan, MirrorServer  # noqa: E402
-
-from scrapers.crawl import MemoryPageStore, crawl_portal  # noqa: E402
-from scrapers.discovery import discover, normalise_url  # noqa: E402
-from scrapers.fetch import Fetcher, HostPolicy  # noqa: E402
-from scrapers.registry import VN_TZ, LinkRules, load_registry  # noqa: E402
+from portal_mirror import FaultPlan, MirrorServer
+from scrapers.crawl import MemoryPageStore, crawl_portal
+from scrapers.discovery import discover, normalise_url
+from scrapers.fetch import Fetcher, HostPolicy
+from scrapers.registry import VN_TZ, LinkRules, load_registry
 
 SITES = ["hagiang_stttt", "hagiang_portal", "dongthap_stttt", "cantho_sokhcn", "baohaugiang",
          "tuyenquang_stttt", "tuyenquang_portal", "baotuyenquang"]

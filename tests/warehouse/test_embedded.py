@@ -13,6 +13,8 @@ from warehouse.connection import resolve_dsn
 from warehouse.embedded import EmbeddedPostgres, WarehouseError
 from warehouse.migrate import apply_migrations, migration_files
 
+pytestmark = pytest.mark.integration  # needs a real Postgres
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
