@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
     STATIC_LAST_MODIFIED, NotFound, Request, Response, WEEKDAYS_TITLE, date_dmy_hm, esc, latest, newest,
     page_count, page_slice, related,
