@@ -46,9 +46,9 @@ class Settings:
     @property
     def warehouse(self) -> WarehouseSettings:
         """What the warehouse layer needs, handed to it (it never reads these settings itself)."""
-        return WarehouseSettings(state_dir=self.state_dir, external_dsn=self.warehouse_dsn,
-                                 host=self.pg_host, port=self.pg_port, database=self.pg_database,
-                                 user=self.pg_user)
+        return WarehouseSettings(state_dir=self.state_dir, run_dir=self.run_dir, log_dir=self.log_dir,
+                                 external_dsn=self.warehouse_dsn, host=self.pg_host, port=self.pg_port,
+                                 database=self.pg_database, user=self.pg_user)
 
     @property
     def run_dir(self) -> Path:

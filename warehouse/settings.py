@@ -8,7 +8,9 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class WarehouseSettings:
-    state_dir: Path                  # the embedded cluster's data, sockets, logs and password live here
+    state_dir: Path                  # the embedded cluster's data, password and lock live here
+    run_dir: Path                    # its socket folder
+    log_dir: Path                    # its log
     external_dsn: str | None         # a server Postgres (WAREHOUSE_DSN); None = the embedded cluster
     host: str
     port: int
@@ -18,11 +20,3 @@ class WarehouseSettings:
     @property
     def data_dir(self) -> Path:
         return self.state_dir / "pgdata"
-
-    @property
-    def run_dir(self) -> Path:
-        return self.state_dir / "run"
-
-    @property
-    def log_dir(self) -> Path:
-        return self.state_dir / "logs"

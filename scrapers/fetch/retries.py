@@ -3,8 +3,8 @@ Retry-After stretches the wait up to the backoff's maximum."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+import time
+from email.utils import mktime_tz, parsedate_tz
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
@@ -20,14 +20,11 @@ def retry_after_seconds(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        parsed = parsedate_tz(value)
+    if parsed is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    when = mktime_tz(parsed[:9] + (parsed[9] or 0,))  # a date without a zone is UTC
+    return max(0.0, when - time.time())
 
 
 def retrying(max_attempts: int, initial: float, maximum: float, jitter: float) -> Retrying:

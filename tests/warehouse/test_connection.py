@@ -6,8 +6,9 @@ from pathlib import Path
 from warehouse.connection import airflow_uri, dbt_env, default_uri, is_embedded, task_dsn
 from warehouse.settings import WarehouseSettings
 
-EMBEDDED = WarehouseSettings(state_dir=Path("/nonexistent/state"), external_dsn=None, host="127.0.0.1",
-                             port=54329, database="vnict", user="vnict")
+STATE = Path("/nonexistent/state")
+EMBEDDED = WarehouseSettings(state_dir=STATE, run_dir=STATE / "run", log_dir=STATE / "logs", external_dsn=None,
+                             host="127.0.0.1", port=54329, database="vnict", user="vnict")
 SERVER = "postgresql://etl:secret@db.example:5432/vnict"
 
 
