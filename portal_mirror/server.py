@@ -21,7 +21,9 @@ from portal_mirror.config import CERT_DIR, SiteDef
 from portal_mirror.content import FAULT_KINDS, catalog, load_config, site_contents
 from portal_mirror.faults import Decision, FaultDecider, FaultPlan
 from portal_mirror.layouts import get_layout
-from portal_mirror.layouts.base import STATIC_LAST_MODIFIED, NotFound, Request, Response, encode_body, esc
+from portal_mirror.layouts.base import (
+    STATIC_LAST_MODIFIED, MethodNotAllowed, NotFound, Request, Response, encode_body, esc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -442,3 +444,6 @@ class MirrorServer:
             return layout.handle(req)
         except NotFound:
             return _error_page(404, "Không tìm thấy trang yêu cầu")
+        except MethodNotAllowed as exc:
+            return Response(status=405, body="Method Not Allowed", content_type="text/plain",
+                            headers={"Allow": exc.allow} if exc.allow else {})

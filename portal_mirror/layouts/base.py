@@ -61,6 +61,20 @@ class NotFound(Exception):
     pass
 
 
+class MethodNotAllowed(Exception):
+    """The server answers 405 (with an Allow header when `allow` names the one method the path takes)."""
+
+    def __init__(self, allow: str | None = None):
+        super().__init__(allow)
+        self.allow = allow
+
+
+def only_reading(req: Request) -> None:
+    """Pages are read with GET or HEAD; any other method is refused."""
+    if req.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed()
+
+
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -71,6 +85,26 @@ def page_count(n: int, size: int = PAGE_SIZE) -> int:
 
 def page_slice(items: list, page: int, size: int = PAGE_SIZE) -> list:
     return items[(page - 1) * size: page * size]
+
+
+def listing_page(req: Request, slug: str | None, page: int) -> tuple[list[Article], int]:
+    """One page of a category's listing and how many pages it has; past the last page is a 404."""
+    items = req.content.listed(slug)
+    pages = page_count(len(items))
+    if page > pages:
+        raise NotFound(req.path)
+    return page_slice(items, page), pages
+
+
+def pager(page: int, pages: int, href: Callable[[int], str], *, prev: str, number: str, current: str,
+          next: str) -> list[str]:
+    """Pagination links from templates with {href} and {n}: previous, every page (the current one
+    without a link), next."""
+    links = [prev.format(href=href(page - 1))] if page > 1 else []
+    links += [current.format(n=n) if n == page else number.format(href=href(n), n=n) for n in range(1, pages + 1)]
+    if page < pages:
+        links.append(next.format(href=href(page + 1)))
+    return links
 
 
 def newest(items: list[Article]) -> datetime | None:
