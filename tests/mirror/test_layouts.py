@@ -198,8 +198,15 @@ def test_aspnet_pagination_endpoint_speaks_json_and_form(mirror, http):
     assert len(BeautifulSoup(as_form.text, "lxml").select("div.ArticleItem")) == 10
     past_end = http.post(url, json={"menuId": 12, "pageIndex": 999})
     assert past_end.json()["d"] == ""
-    assert http.get(url).status_code == 405
+    refused = http.get(url)
+    assert refused.status_code == 405 and refused.headers["Allow"] == "POST"
     assert http.post(url, json={"pageIndex": 2}).status_code == 500
+
+
+@pytest.mark.parametrize("site_id", SITES)
+def test_pages_are_only_read(mirror, http, site_id):
+    refused = http.post(mirror.base_url(site_id) + "/", data={"q": "x"})
+    assert refused.status_code == 405 and "Allow" not in refused.headers
 
 
 def test_sharepoint_article_starts_with_the_ribbon(mirror, http):
