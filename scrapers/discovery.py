@@ -24,14 +24,10 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from scrapers.fetch import FetchResult, Fetcher
+from scrapers.parsing.dates import parse_date  # one home for reading Vietnamese portal dates
 from scrapers.registry import VN_TZ, Listing, Pagination, Portal
 
 log = logging.getLogger(__name__)
-
-try:  # one home for reading Vietnamese portal dates: the parser's
-    from scrapers.parsing.dates import parse_date as _parse_date
-except ImportError:  # pragma: no cover - parsing package absent
-    _parse_date = None
 
 FetchHook = Callable[[str, str, FetchResult], None]  # (page_kind, url, result)
 
@@ -59,7 +55,6 @@ class DiscoveryStats:
     failed_pages: list[tuple[str, str]] = field(default_factory=list)
     first_pages_read: int = 0  # first pages of category listings read and parsed
     first_page_links: int = 0  # article links on them, whatever their date: none means a changed layout
-    offsite_links: int = 0
     strategy: str | None = None
 
 
@@ -82,9 +77,9 @@ class _Page:
 
 
 def parse_listed_date(text: str | None, month_first: bool = False) -> datetime | None:
-    if not text or _parse_date is None:
+    if not text:
         return None
-    return _parse_date(text, month_first=month_first)
+    return parse_date(text, month_first=month_first)
 
 
 def _fill(value: Any, variables: Mapping[str, Any]) -> Any:
@@ -203,7 +198,6 @@ class Discoverer:
                 continue
             url = normalise_url(url)
             if not self._on_portal(parts.netloc):
-                self.stats.offsite_links += 1
                 continue
             if rules.generic and (url in self._listing_urls
                                   or not self._looks_like_article(a, parts.path, url, page_url)):

@@ -47,7 +47,7 @@ def _check_before_airflow(args) -> None:
 def _cmd_dsn(args) -> int:
     from warehouse.connection import resolve_dsn
 
-    print(resolve_dsn(load_settings(), start=not args.no_start))
+    print(resolve_dsn(load_settings().warehouse, start=not args.no_start))
     return 0
 
 
@@ -57,7 +57,7 @@ def _cmd_db(args) -> int:
     settings = load_settings()
     if settings.warehouse_dsn and args.action != "status":
         raise SettingsError("WAREHOUSE_DSN is set: the embedded warehouse is not used")
-    cluster = EmbeddedPostgres(settings)
+    cluster = EmbeddedPostgres(settings.warehouse)
     if args.action == "start":
         print(cluster.ensure_running())
     elif args.action == "stop":

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from vnict.settings import REPO_ROOT, Settings
+from warehouse.connection import default_uri
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +139,7 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "VNICT_STATE_DIR": str(settings.state_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
-    from vnict.orchestration import default_warehouse_uri
-
-    warehouse_uri = default_warehouse_uri(settings)
+    warehouse_uri = default_uri(settings.warehouse)
     if warehouse_uri:  # the Airflow connection `warehouse`, unless the user defines it
         env["AIRFLOW_CONN_WAREHOUSE"] = warehouse_uri
     return {**os.environ, **{k: v for k, v in env.items() if k not in os.environ or k == "PYTHONPATH"}}
@@ -156,7 +155,7 @@ def airflow_metadata_uri(settings: Settings) -> str:
         try:
             import psycopg
 
-            cluster = EmbeddedPostgres(settings)
+            cluster = EmbeddedPostgres(settings.warehouse)
             with psycopg.connect(cluster.dsn("postgres"), autocommit=True, connect_timeout=5) as conn:
                 if not conn.execute("select 1 from pg_database where datname = 'airflow'").fetchone():
                     conn.execute('create database "airflow"')

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import re
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
-    STATIC_LAST_MODIFIED, NotFound, Request, Response, WEEKDAYS_TITLE, date_dmy_hm, esc, latest, newest,
-    page_count, page_slice, related,
+    STATIC_LAST_MODIFIED, WEEKDAYS_TITLE, NotFound, Request, Response, date_dmy_hm, esc, latest,
+    newest, only_reading, page_count, page_slice, related,
 )
 
 
@@ -118,8 +118,7 @@ class NewsroomLayout:
         return Response(body=self._frame(req, a.title, main, head), last_modified=a.published)
 
     def handle(self, req: Request) -> Response:
-        if req.method not in ("GET", "HEAD"):
-            return Response(status=405, body="Method Not Allowed", content_type="text/plain")
+        only_reading(req)
         if req.path in ("/", "/index.html"):
             return self._list_page(req, "Tin mới", list(req.content.articles))
         m = re.fullmatch(r"/([\w-]+)/?", req.path)

@@ -131,7 +131,7 @@ def e2e_stack():
             stack.stop()
         if mirror:
             mirror.stop()
-        EmbeddedPostgres(settings).stop()
+        EmbeddedPostgres(settings.warehouse).stop()
         shutil.rmtree(state, ignore_errors=True)
         for k, v in saved.items():
             if v is None:
