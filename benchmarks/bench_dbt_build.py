@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_dsn = args.dsn
     else:
         from warehouse.embedded import EmbeddedPostgres
-        admin_dsn = EmbeddedPostgres(load_settings()).ensure_running()
+        admin_dsn = EmbeddedPostgres(load_settings().warehouse).ensure_running()
     measured = {}
     for mentions in args.mentions:
         print(f"== history of {mentions} figures")
