@@ -410,6 +410,9 @@ class RuleFile(_Strict):
     domain: str = ""
     name_en: str = ""
     name_vi: str = ""
+    cues_vi: str = ""                       # catalogue columns (scripts/generate_seeds.py writes the dbt seed)
+    online_service_regime: str | None = None
+    regime_note: str | None = None
     shapes: list[Shape] | None = None
     exclude: ExcludeSpec = ExcludeSpec()
     context: ContextSpec = ContextSpec()
