@@ -78,7 +78,7 @@ REAL_PAGES = REPO_ROOT / "tests" / "parsing" / "real_pages"
 
 def test_parse_prints_the_contract_for_a_real_page():
     entry = json.loads((REAL_PAGES / "manifest.national.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    result = _vnict("parse", str(REAL_PAGES / f"{entry['id']}.html"), "--url", entry["url"])
+    result = _vnict("parse", str(REAL_PAGES / f"{entry['id']}.html.gz"), "--url", entry["url"])
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert set(out) == {"url", "title", "published", "lead", "body", "source_outlet", "flags"}

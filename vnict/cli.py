@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import json
 import logging
 import os
@@ -119,7 +121,12 @@ def _cmd_parse(args) -> int:
         if args.file.stat().st_size > MAX_PAGE_BYTES:
             raise SettingsError(f"{args.file}: larger than {MAX_PAGE_BYTES // 2**20} MB, not a page")
         body = args.file.read_bytes()
-    except (OSError, ValueError) as exc:
+        if body[:2] == b"\x1f\x8b":  # a page saved gzip-compressed
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as packed:
+                body = packed.read(MAX_PAGE_BYTES + 1)
+            if len(body) > MAX_PAGE_BYTES:
+                raise SettingsError(f"{args.file}: larger than {MAX_PAGE_BYTES // 2**20} MB unpacked, not a page")
+    except (OSError, ValueError, EOFError) as exc:
         raise SettingsError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
     url = args.url or args.file.resolve().as_uri()
     parsed = parse_page(body, url, config, province)
@@ -278,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_extract)
 
     p = sub.add_parser("parse", help="parse one saved article page and print it as JSON (title, date, lead, body, flags)")
-    p.add_argument("file", type=Path, help="the saved page (any charset)")
+    p.add_argument("file", type=Path, help="the saved page (any charset; gzip-compressed too)")
     p.add_argument("--url", default=None, help="the page's URL (default: the file's file:// URI)")
     p.add_argument("--portal", default=None, help="parse with this registry portal's selectors (default: generic)")
     p.set_defaults(func=_cmd_parse)

@@ -6,6 +6,8 @@ right per field and fails when a change makes fewer pages right than today's cou
 page may move between right and wrong, so the counts, not the pages, are the contract."""
 from __future__ import annotations
 
+import gzip
+import hashlib
 import html as html_lib
 import json
 import re
@@ -23,12 +25,16 @@ MANIFEST = [json.loads(line) for f in sorted(PAGES.glob("manifest.*.jsonl")) for
 AT_LEAST = {"title": 22, "published": 20, "body_whole": 22, "lead": 21, "no_furniture": 23}
 
 
+def page_bytes(entry: dict) -> bytes:
+    return gzip.decompress((PAGES / f"{entry['id']}.html.gz").read_bytes())
+
+
 def norm(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 def check(entry: dict) -> dict[str, bool]:
-    parsed = parse_page((PAGES / f"{entry['id']}.html").read_bytes(), entry["url"])
+    parsed = parse_page(page_bytes(entry), entry["url"])
     out = parsed.to_contract()
     body = norm(parsed.body_text)
     published = out["published"][:10] if out["published"] else None
@@ -50,7 +56,7 @@ def test_fixtures_are_real_pages_with_their_source():
     assert len(MANIFEST) >= 20
     assert len({e["site"] for e in MANIFEST}) >= 10
     for entry in MANIFEST:
-        assert (PAGES / f"{entry['id']}.html").is_file(), entry["id"]
+        assert hashlib.sha256(page_bytes(entry)).hexdigest() == entry["sha256"], f"{entry['id']} was rewritten"
         assert entry["url"].startswith(("http://", "https://"))
         assert entry["source_repo"] and len(entry["source_commit"]) == 40 and entry["source_path"]
         assert entry["body_first"] and entry["body_last"] and len(entry["furniture"]) >= 3
@@ -59,7 +65,7 @@ def test_fixtures_are_real_pages_with_their_source():
 def test_labels_stand_in_their_pages():
     """A label that is not in its page would measure nothing: every labelled string is in the HTML."""
     for entry in MANIFEST:
-        raw = (PAGES / f"{entry['id']}.html").read_bytes().decode(entry.get("charset") or "utf-8", "replace")
+        raw = page_bytes(entry).decode(entry.get("charset") or "utf-8", "replace")
         text = norm(re.sub(r"<[^>]+>", "", html_lib.unescape(raw.replace("&nbsp;", " "))))
         for key in ("title", "body_first"):
             assert norm(entry[key])[:30] in text, (entry["id"], key)
