@@ -133,8 +133,6 @@ def _doorway_target(doc, url: str) -> str | None:
     return None
 
 
-_COUNTER_MARKERS = ("counter", "thongke", "thong-ke", "thong_ke", "statistic", "visitor", "thống kê truy cập",
-                    "lượt truy cập")
 _COUNTER_SNIPPET = 3000
 
 
@@ -146,7 +144,7 @@ def _page_counters(html: str, lowered: str) -> list[str]:
     r = rules()
     source = html if len(html) == len(lowered) else lowered
     starts = []
-    for marker in _COUNTER_MARKERS:
+    for marker in r.counter_markers:
         pos = lowered.find(marker)
         while pos != -1 and len(starts) < 20:
             tag_start = lowered.rfind("<", 0, pos)

@@ -74,6 +74,7 @@ class Rules:
     drop: tuple[re.Pattern, ...]
     cut_from: tuple[re.Pattern, ...]
     counter_heading: re.Pattern
+    counter_markers: tuple[str, ...]
     counter_line: re.Pattern
     source_line: tuple[re.Pattern, ...]
     inline: re.Pattern
@@ -99,6 +100,7 @@ def rules() -> Rules:
         drop=many("drop_paragraph"),
         cut_from=many("cut_from"),
         counter_heading=re.compile(data["visitor_counter_heading"], flags),
+        counter_markers=tuple(m.lower() for m in data["visitor_counter_markers"]),
         counter_line=re.compile(data["visitor_counter_line"], flags),
         source_line=many("source_line"),
         inline=re.compile("|".join(f"(?:{p})" for p in data["inline_noise"]), flags),
