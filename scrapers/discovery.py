@@ -316,7 +316,8 @@ class Discoverer:
         dated = first.dated
         if len(dated) >= 2 and max(dated) > min(dated):
             per_page = (max(dated) - min(dated)) * len(first.items) / (len(dated) - 1)
-            guess = lo + max(1, int((min(dated) - end) / per_page) + 1)
+            # in seconds: Airflow hands over pendulum datetimes, whose intervals do not divide by a timedelta
+            guess = lo + max(1, int((min(dated) - end).total_seconds() / per_page.total_seconds()) + 1)
         guess = min(guess, limit)
         if reached(guess):
             hi = guess

@@ -262,3 +262,18 @@ def test_aspnet_later_pages_come_from_the_post_endpoint(mirror, registry):
     posts = [r for r in mirror.requests() if r["site_id"] == "hagiang_portal" and r["method"] == "POST"]
     assert posts and all(r["path"] == "/Pages/ArticleInMenuPagination.aspx/LoadArticle" and r["status"] == 200
                          for r in posts)
+
+
+@pytest.mark.parametrize("site_id", ["baotuyenquang", "hagiang_stttt"])
+def test_seek_takes_airflows_pendulum_datetimes(mirror, registry, site_id):
+    """Airflow hands the crawl pendulum datetimes; seeking a page by date divided their interval by
+    a timedelta, which pendulum refuses (every backfill of a paginated portal failed)."""
+    import pendulum
+
+    portal = registry.get(site_id)
+    start = pendulum.datetime(2024, 3, 20, tz="Asia/Ho_Chi_Minh")
+    end = pendulum.datetime(2024, 3, 23, tz="Asia/Ho_Chi_Minh")
+    with fast_fetcher() as f:
+        f.register(portal.base_url, portal.host_policy())
+        found = discover(portal, start, end, f)
+    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, site_id, start, end)
