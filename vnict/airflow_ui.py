@@ -213,6 +213,15 @@ def _request(method: str, url: str, body: dict | None = None, token: str = "") -
     return json.loads(raw) if raw else {}
 
 
+def create_pools(settings: Settings | None = None) -> None:
+    """The project's pools on the configured Airflow (docker-compose's airflow-init calls this)."""
+    from vnict.services import airflow_environment
+    from vnict.settings import load_settings
+
+    settings = settings or load_settings()
+    _ensure_pools(settings, str(Path(sys.executable).with_name("airflow")), airflow_environment(settings))
+
+
 def _ensure_pools(settings: Settings, exe: str, env: dict[str, str]) -> None:
     """The project's pools (vnict.orchestration.POOLS) with their slots, before any task is queued."""
     from vnict.orchestration import POOLS
