@@ -46,7 +46,7 @@ class Mention:
     extractor_version: str
 
     def to_json(self, doc: str | None = None) -> dict:
-        """The CLI contract's object (design.md)."""
+        """The object `vnict extract` prints for the figure, one a line."""
         d = {"doc": doc, "indicator": self.indicator, "value": _num(self.value),
              "denominator": _num(self.denominator) if self.denominator is not None else None,
              "unit": self.unit, "qualifier": self.qualifier, "target": self.target, "year": self.year,

@@ -1,4 +1,5 @@
-"""`vnict extract`: figures out of text files, one JSON object a line (CLI contract, design.md).
+"""`vnict extract`: figures out of text files, one JSON object a line (the fields are those of
+`Mention.to_json`; tests/extraction/test_cli.py holds the format to them).
 
     vnict extract --manifest FILE     # JSON lines {"doc": PATH, "published": "YYYY-MM-DD", "province": NAME}
     vnict extract FILE...             # plain text files

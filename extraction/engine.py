@@ -8,7 +8,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from .numbers import DATE, QUANTITY, NumberReader, Quantity
+from .numbers import DATE, QUANTITY, NumberReader, Quantity, parse_vn_number
 from .rules import Lexicon, Rule, load_lexicon, load_rules
 from .text import Prepared, Sentence, normalise_phrase, prepare, split_sentences
 
@@ -637,7 +637,6 @@ class Engine:
         dm = self.lex.derived_change.match(window)
         if not dm:
             return None
-        from .numbers import parse_vn_number
         parsed = parse_vn_number(dm.group("change"))
         if parsed is None:
             return None
@@ -681,7 +680,6 @@ def _context_ok(require, against, low: str, s: Sentence, q: Quantity, within: st
 
 
 def _norm_name(name: str, prefixes: tuple[str, ...]) -> str:
-    from .text import normalise_phrase
     n = normalise_phrase(name).strip()
     for prefix in prefixes:
         if n.startswith(prefix):

@@ -7,16 +7,16 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .text import SuffixMatcher, normalise_phrase
 
 log = logging.getLogger(__name__)
 
 RULES_DIR = Path(__file__).with_name("rules")
-SHAPES = {"count", "percent", "money", "fraction", "per100"}
-UNITS = {"count", "percent", "vnd", "per_100_people", "index", "rank"}
 DEFAULT_SHAPES = {"count": ["count"], "percent": ["percent"], "vnd": ["money"], "per_100_people": ["per100"],
                   "index": ["count"], "rank": ["fraction", "count"]}
 DEFAULT_RANGE = {"percent": (0, 100), "per_100_people": (0, 400), "index": (0, 1), "rank": (1, 63),
@@ -366,69 +366,107 @@ class Rule:
         return integral or not self.integral
 
 
-def _within(ctx: dict, where: str) -> str:
-    within = ctx.get("within", "sentence")
-    if within not in ("sentence", "clause", "document"):
-        raise RuleError(f"{where}: context.within {within!r} not one of sentence, clause, document")
-    return within
+# -- the shape of a rule file, declared (pydantic checks it; the compilation below checks the regexes)
+
+Shape = Literal["count", "percent", "money", "fraction", "per100"]
+Unit = Literal["count", "percent", "vnd", "per_100_people", "index", "rank"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContextSpec(_Strict):
+    require: str | None = None
+    against: str | None = None
+    within: Literal["sentence", "clause", "document"] = "sentence"
+
+
+class PatternSpec(_Strict):
+    before: str | None = None
+    after: str | None = None
+    strict: bool = False           # `before` must touch its number (no loose variant across words)
+    shapes: list[Shape] | None = None
+    context: ContextSpec = ContextSpec()
+
+    @model_validator(mode="after")
+    def _has_a_cue(self):
+        if not (self.before or self.after):
+            raise ValueError("needs 'before' and/or 'after'")
+        return self
+
+
+class ExcludeSpec(_Strict):
+    before: list[str] = []
+    after: list[str] = []
+    sentence: list[str] = []
+
+
+class RuleFile(_Strict):
+    code: str
+    unit: Unit
+    keywords: list[str]
+    patterns: list[PatternSpec]
+    domain: str = ""
+    name_en: str = ""
+    name_vi: str = ""
+    cues_vi: str = ""                       # catalogue columns (scripts/generate_seeds.py writes the dbt seed)
+    online_service_regime: str | None = None
+    regime_note: str | None = None
+    shapes: list[Shape] | None = None
+    exclude: ExcludeSpec = ExcludeSpec()
+    context: ContextSpec = ContextSpec()
+    value_range: tuple[float, float] | None = None
+    integral: bool | None = None
+    priority: float = 0
+    examples: list[dict] = []
+    share_indicator: str | None = None
 
 
 def _rule_from(data: dict, path: Path, lex: Lexicon) -> Rule:
     where = path.name
-    for key in ("code", "unit", "keywords", "patterns"):
-        if key not in data:
-            raise RuleError(f"{where}: missing field {key!r}")
-    code = data["code"]
-    if path.stem != code:
-        raise RuleError(f"{where}: code {code!r} differs from the file name")
-    unit = data["unit"]
-    if unit not in UNITS:
-        raise RuleError(f"{where}: unit {unit!r} not one of {sorted(UNITS)}")
-    shapes = frozenset(data.get("shapes") or DEFAULT_SHAPES[unit])
-    if not shapes <= SHAPES:
-        raise RuleError(f"{where}: shapes {sorted(shapes - SHAPES)} unknown")
+    try:
+        spec = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        raise RuleError(f"{where}: " + "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors())) from None
+    if path.stem != spec.code:
+        raise RuleError(f"{where}: code {spec.code!r} differs from the file name")
+    shapes = frozenset(spec.shapes or DEFAULT_SHAPES[spec.unit])
     patterns = []
-    for i, p in enumerate(data["patterns"]):
+    for i, p in enumerate(spec.patterns):
         pw = f"{where}: patterns[{i}]"
-        if not isinstance(p, dict) or not (p.get("before") or p.get("after")):
-            raise RuleError(f"{pw}: needs 'before' and/or 'after'")
         before = after = loose = None
-        if p.get("before"):
-            before = _compile(rf"(?<!\w)(?P<cue>{lex.expand(p['before'], pw)}){lex.link}\Z", pw)
-            if not p.get("after") and not p.get("strict"):
-                loose = _compile(rf"(?<!\w)(?P<cue>{lex.expand(p['before'], pw)})(?P<gap>{_FILLER}){lex.link}\Z", pw)
-        if p.get("after"):
-            after = _compile(rf"\s*(?P<cue>{lex.expand(p['after'], pw)})", pw)
-        pshapes = frozenset(p.get("shapes") or shapes)
-        if not pshapes <= SHAPES:
-            raise RuleError(f"{pw}: shapes {sorted(pshapes - SHAPES)} unknown")
-        pctx = p.get("context") or {}
+        if p.before:
+            before = _compile(rf"(?<!\w)(?P<cue>{lex.expand(p.before, pw)}){lex.link}\Z", pw)
+            if not p.after and not p.strict:
+                loose = _compile(rf"(?<!\w)(?P<cue>{lex.expand(p.before, pw)})(?P<gap>{_FILLER}){lex.link}\Z", pw)
+        if p.after:
+            after = _compile(rf"\s*(?P<cue>{lex.expand(p.after, pw)})", pw)
         patterns.append(Pattern(
-            before, after, pshapes, f"{p.get('before', '')} | {p.get('after', '')}", loose,
-            _compile(lex.expand(pctx["require"], pw), f"{pw}: context") if pctx.get("require") else None,
-            _compile(lex.expand(pctx["against"], pw), f"{pw}: context") if pctx.get("against") else None,
-            _within(pctx, pw)))
-    ex = data.get("exclude") or {}
-    ctx = data.get("context") or {}
-    rng = data.get("value_range") or DEFAULT_RANGE[unit]
+            before, after, frozenset(p.shapes or shapes), f"{p.before or ''} | {p.after or ''}", loose,
+            _compile(lex.expand(p.context.require, pw), f"{pw}: context") if p.context.require else None,
+            _compile(lex.expand(p.context.against, pw), f"{pw}: context") if p.context.against else None,
+            p.context.within))
+    ex, ctx = spec.exclude, spec.context
+    lo, hi = spec.value_range or DEFAULT_RANGE[spec.unit]
     return Rule(
-        code=code, domain=data.get("domain", ""), unit=unit,
-        name_en=data.get("name_en", ""), name_vi=data.get("name_vi", ""),
-        keywords=tuple(normalise_phrase(str(k)) for k in data["keywords"]),
+        code=spec.code, domain=spec.domain, unit=spec.unit, name_en=spec.name_en, name_vi=spec.name_vi,
+        keywords=tuple(normalise_phrase(k) for k in spec.keywords),
         shapes=shapes | frozenset(s for p in patterns for s in p.shapes),
         patterns=patterns,
-        exclude_before=[_compile(rf"(?:{lex.expand(x, where)})\s*\Z", f"{where}: exclude.before") for x in ex.get("before", [])],
-        exclude_after=[_compile(rf"\s*(?:{lex.expand(x, where)})", f"{where}: exclude.after") for x in ex.get("after", [])],
-        exclude_sentence=[_compile(lex.expand(x, where), f"{where}: exclude.sentence") for x in ex.get("sentence", [])],
-        context_require=_compile(lex.expand(ctx["require"], where), f"{where}: context") if ctx.get("require") else None,
-        context_against=_compile(lex.expand(ctx["against"], where), f"{where}: context") if ctx.get("against") else None,
-        context_within=_within(ctx, where),
-        value_range=(float(rng[0]), float(rng[1])),
-        integral=bool(data.get("integral", unit in ("count", "rank"))),
-        priority=float(data.get("priority", 0)),
-        examples=list(data.get("examples") or []),
+        exclude_before=[_compile(rf"(?:{lex.expand(x, where)})\s*\Z", f"{where}: exclude.before") for x in ex.before],
+        exclude_after=[_compile(rf"\s*(?:{lex.expand(x, where)})", f"{where}: exclude.after") for x in ex.after],
+        exclude_sentence=[_compile(lex.expand(x, where), f"{where}: exclude.sentence") for x in ex.sentence],
+        context_require=_compile(lex.expand(ctx.require, where), f"{where}: context") if ctx.require else None,
+        context_against=_compile(lex.expand(ctx.against, where), f"{where}: context") if ctx.against else None,
+        context_within=ctx.within,
+        value_range=(float(lo), float(hi)),
+        integral=spec.integral if spec.integral is not None else spec.unit in ("count", "rank"),
+        priority=spec.priority,
+        examples=spec.examples,
         path=str(path),
-        share_indicator=data.get("share_indicator"),
+        share_indicator=spec.share_indicator,
     )
 
 

@@ -47,7 +47,6 @@ class SuffixMatcher:
         self.trailing = trailing
         for p in sorted(set(phrases), key=len, reverse=True):
             self.by_last.setdefault(p.rsplit(" ", 1)[-1], []).append(p)
-        self.longest = max((len(p) for p in phrases), default=0)
 
     def match(self, text: str, end: int, start_limit: int = 0) -> tuple[str, int] | None:
         """(phrase, start) for the longest phrase ending at `end` (after trailing characters)."""

@@ -169,15 +169,6 @@ def parse_config(data: dict, known_layouts: set[str]) -> MirrorConfig:
     )
 
 
-@lru_cache(maxsize=4)
-def load_config(path: str | None = None) -> MirrorConfig:
-    from portal_mirror.layouts import LAYOUTS
-
-    file = Path(path) if path else SITES_FILE
-    with open(file, encoding="utf-8") as fh:
-        return parse_config(yaml.safe_load(fh), set(LAYOUTS))
-
-
 @lru_cache(maxsize=1)
 def load_templates() -> dict:
     with open(TEMPLATES_FILE, encoding="utf-8") as fh:

@@ -5,70 +5,28 @@ Built lazily (a few milliseconds) and cached per `per_site` override; nothing is
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 
-from portal_mirror.config import SEED_DIR, TZ, MirrorConfig, SeedDef, SiteDef, load_config, source_is_unset
-from portal_mirror.textgen import generate, slugify
+import yaml
+
+from portal_mirror.articles import Article, MirrorArticle, SiteContent
+from portal_mirror.config import (
+    SEED_DIR, SITES_FILE, TZ, MirrorConfig, SeedDef, SiteDef, parse_config, source_is_unset,
+)
+from portal_mirror.layouts import LAYOUTS, get_layout
+from portal_mirror.textgen import generate
 
 SPAM_SHARE = 0.08          # share of the hacked site's synthetic articles with a spam run
 
 
-@dataclass(frozen=True)
-class MirrorArticle:
-    """Public view of an article served by the mirror (the contract's catalog() rows)."""
-    site_id: str
-    url_path: str
-    url: str | None
-    published: datetime
-    title: str
-    province: str
-    seed_doc: str | None
-    syndicated_from: str | None
-    category: str
-    article_id: int
-    layout: str
-
-
-@dataclass
-class Article:
-    site_id: str
-    article_id: int
-    category: str
-    title: str
-    published: datetime
-    province: str
-    lead: str | None
-    paragraphs: tuple[str, ...]
-    source: str | None = None
-    author: str | None = None
-    seed_doc: str | None = None
-    syndicated_from: str | None = None
-    kind: str = "synthetic"           # synthetic | seed | fault
-    fault: str | None = None          # big_page | redirect_loop | robots_disallowed
-    url_path: str = ""
-    views: int = 0
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def slug(self) -> str:
-        return slugify(self.title)
-
-    @property
-    def summary(self) -> str:
-        text = self.lead or (self.paragraphs[0] if self.paragraphs else "")
-        words = text.split()
-        return " ".join(words[:40]) + (" ..." if len(words) > 40 else "")
-
-    def public(self, layout: str, base_url: str | None = None) -> MirrorArticle:
-        return MirrorArticle(
-            site_id=self.site_id, url_path=self.url_path,
-            url=(base_url.rstrip("/") + self.url_path) if base_url else None,
-            published=self.published, title=self.title, province=self.province,
-            seed_doc=self.seed_doc, syndicated_from=self.syndicated_from, category=self.category,
-            article_id=self.article_id, layout=layout,
-        )
+@lru_cache(maxsize=4)
+def load_config(path: str | None = None) -> MirrorConfig:
+    """The site table, its layout names checked against the layouts the mirror has."""
+    file = Path(path) if path else SITES_FILE
+    with open(file, encoding="utf-8") as fh:
+        return parse_config(yaml.safe_load(fh), set(LAYOUTS))
 
 
 def _seed_article(cfg: MirrorConfig, seed: SeedDef, site: SiteDef) -> Article:
@@ -128,22 +86,7 @@ def _fault_articles(site: SiteDef) -> list[Article]:
     return out
 
 
-@dataclass
-class SiteContent:
-    site: SiteDef
-    articles: list[Article]            # servable articles incl. fault items, newest first
-    by_path: dict[str, Article]
-
-    def listed(self, category: str | None = None) -> list[Article]:
-        return [a for a in self.articles if category is None or a.category == category]
-
-    def real_articles(self) -> list[Article]:
-        return [a for a in self.articles if a.kind != "fault"]
-
-
 def _build_site(cfg: MirrorConfig, site: SiteDef, per_site: int | None) -> SiteContent:
-    from portal_mirror.layouts import get_layout
-
     rng = random.Random(f"mirror:{site.id}")
     n = site.synthetic if per_site is None else per_site
     articles = [_seed_article(cfg, s, site) for s in cfg.seeds if s.site == site.id]

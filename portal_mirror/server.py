@@ -16,11 +16,14 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from portal_mirror.config import CERT_DIR, SiteDef, load_config
-from portal_mirror.content import FAULT_KINDS, Article, MirrorArticle, SiteContent, catalog, site_contents
+from portal_mirror.articles import Article, MirrorArticle, SiteContent
+from portal_mirror.config import CERT_DIR, SiteDef
+from portal_mirror.content import FAULT_KINDS, catalog, load_config, site_contents
 from portal_mirror.faults import Decision, FaultDecider, FaultPlan
 from portal_mirror.layouts import get_layout
-from portal_mirror.layouts.base import STATIC_LAST_MODIFIED, NotFound, Request, Response, encode_body, esc
+from portal_mirror.layouts.base import (
+    STATIC_LAST_MODIFIED, MethodNotAllowed, NotFound, Request, Response, encode_body, esc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -441,3 +444,6 @@ class MirrorServer:
             return layout.handle(req)
         except NotFound:
             return _error_page(404, "Không tìm thấy trang yêu cầu")
+        except MethodNotAllowed as exc:
+            return Response(status=405, body="Method Not Allowed", content_type="text/plain",
+                            headers={"Allow": exc.allow} if exc.allow else {})

@@ -24,14 +24,10 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from scrapers.fetch import FetchResult, Fetcher
+from scrapers.parsing.dates import parse_date  # one home for reading Vietnamese portal dates
 from scrapers.registry import VN_TZ, Listing, Pagination, Portal
 
 log = logging.getLogger(__name__)
-
-try:  # one home for reading Vietnamese portal dates: the parser's
-    from scrapers.parsing.dates import parse_date as _parse_date
-except ImportError:  # pragma: no cover - parsing package absent
-    _parse_date = None
 
 FetchHook = Callable[[str, str, FetchResult], None]  # (page_kind, url, result)
 
@@ -59,7 +55,6 @@ class DiscoveryStats:
     failed_pages: list[tuple[str, str]] = field(default_factory=list)
     first_pages_read: int = 0  # first pages of category listings read and parsed
     first_page_links: int = 0  # article links on them, whatever their date: none means a changed layout
-    offsite_links: int = 0
     strategy: str | None = None
 
 
@@ -82,9 +77,9 @@ class _Page:
 
 
 def parse_listed_date(text: str | None, month_first: bool = False) -> datetime | None:
-    if not text or _parse_date is None:
+    if not text:
         return None
-    return _parse_date(text, month_first=month_first)
+    return parse_date(text, month_first=month_first)
 
 
 def _fill(value: Any, variables: Mapping[str, Any]) -> Any:
@@ -203,7 +198,6 @@ class Discoverer:
                 continue
             url = normalise_url(url)
             if not self._on_portal(parts.netloc):
-                self.stats.offsite_links += 1
                 continue
             if rules.generic and (url in self._listing_urls
                                   or not self._looks_like_article(a, parts.path, url, page_url)):
@@ -222,6 +216,9 @@ class Discoverer:
                     published = parse_listed_date(item.get_text(" ")[:300], rules.month_first)
             title = a.get_text(" ", strip=True) or None
             out.append(_Item(url, published, title))
+        dated = sum(1 for i in out if i.published)
+        if rules.generic and dated >= 3 and dated * 2 >= len(out):
+            out = [i for i in out if i.published]  # a dated list: undated links are boxes around it
         return out
 
     def _on_portal(self, netloc: str) -> bool:
@@ -241,7 +238,7 @@ class Discoverer:
             style = parent.get("style") if hasattr(parent, "get") else None
             if style and _HIDDEN.search(style):
                 return False
-            if getattr(parent, "name", None) in ("nav", "header", "footer"):
+            if getattr(parent, "name", None) in ("nav", "header", "footer", "aside"):
                 return False
         return True
 
@@ -397,7 +394,7 @@ class Discoverer:
         if not result.ok:
             self._failed(result)
             return None
-        entries = list(_feed_entries(result.body))
+        entries = list(feed_entries(result.body))
         log.info("%s feed: %d entries", self.portal.id, len(entries))
         dated = [e.published for e in entries if e.published]
         for e in entries:
@@ -421,7 +418,7 @@ class Discoverer:
                 self._failed(result)
                 continue
             read = True
-            children, entries = _sitemap_entries(result.body)
+            children, entries = sitemap_entries(result.body)
             todo.extend(c for c in children if self._on_portal(urlsplit(c).netloc))
             for loc, lastmod in entries:
                 if lastmod is None or not self._on_portal(urlsplit(loc).netloc):
@@ -461,7 +458,8 @@ def _feed_date(text: str | None) -> datetime | None:
         return parse_listed_date(text)
 
 
-def _feed_entries(body: bytes) -> Iterator[_Item]:
+def feed_entries(body: bytes) -> Iterator[_Item]:
+    """(url, published, title) of each item of an RSS or Atom body; nothing for a body that is not XML."""
     root = _xml_root(body)
     if root is None:
         return
@@ -484,7 +482,8 @@ def _feed_entries(body: bytes) -> Iterator[_Item]:
             yield _Item(link, when, title)
 
 
-def _sitemap_entries(body: bytes) -> tuple[list[str], list[tuple[str, datetime | None]]]:
+def sitemap_entries(body: bytes) -> tuple[list[str], list[tuple[str, datetime | None]]]:
+    """(child sitemaps, (url, lastmod) entries) of a sitemap or sitemap index; empty when not XML."""
     root = _xml_root(body)
     children: list[str] = []
     entries: list[tuple[str, datetime | None]] = []

@@ -154,6 +154,8 @@ class Portal:
     layout: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     notes: str | None = None
+    kind: str | None = None                # provincial_portal | department | provincial_newspaper
+    evidence: tuple[str, ...] = ()         # real pages that show the source's host (where it was found)
 
     @property
     def host(self) -> str:
@@ -231,8 +233,9 @@ _DEFAULT_KEYS = {"politeness", "tls"}
 _PORTAL_KEYS = {
     "id", "province", "name", "base_url", "layout", "enabled", "mirror", "listings", "links",
     "pagination", "archive", "feed", "sitemap", "discovery", "parsing", "politeness", "tls",
-    "active_from", "active_until", "allowed_hosts", "notes",
+    "active_from", "active_until", "allowed_hosts", "notes", "kind", "evidence",
 }
+SOURCE_KINDS = ("provincial_portal", "department", "provincial_newspaper")
 _LISTING_KEYS = {"url", "category", "vars"}
 _LINK_KEYS = {"items", "link", "date", "date_attribute", "date_order"}
 _PAGINATION_KEYS = {"kind", "param", "params", "template", "template_first_page", "endpoint", "json", "form",
@@ -544,6 +547,15 @@ def _portal(c: _Checker, i: int, data: Any, defaults: Mapping[str, Any], overrid
         c.error(f"{where}.allowed_hosts", "expected a list of host names")
         allowed = []
 
+    kind = data.get("kind")
+    if kind is not None and kind not in SOURCE_KINDS:
+        c.error(f"{where}.kind", f"expected one of {', '.join(SOURCE_KINDS)}, got {kind!r}")
+    evidence = data.get("evidence") or []
+    if not isinstance(evidence, list):
+        c.error(f"{where}.evidence", "expected a list of page URLs")
+        evidence = []
+    evidence = [c.http_url(f"{where}.evidence[{j}]", url) for j, url in enumerate(evidence)]
+
     if not (isinstance(pid, str) and live and base):
         return None
     return Portal(
@@ -556,6 +568,7 @@ def _portal(c: _Checker, i: int, data: Any, defaults: Mapping[str, Any], overrid
         mirror=c.boolean(f"{where}.mirror", data.get("mirror"), False),
         layout=c.text(f"{where}.layout", data.get("layout")),
         allowed_hosts=tuple(h.lower() for h in allowed), notes=c.text(f"{where}.notes", data.get("notes")),
+        kind=kind, evidence=tuple(url for url in evidence if url),
     )
 
 

@@ -71,7 +71,3 @@ class MemoryPageStore:
             self.fetch_log.append({"run_id": run_id, "portal_id": portal_id, "url": url, "outcome": outcome,
                                    "status_code": status_code, "error": error, "page_id": page_id,
                                    "elapsed_ms": elapsed_ms})
-
-    def page_kinds(self, kind: str) -> list[MemoryPage]:
-        with self._lock:
-            return [p for p in self.pages.values() if p.page_kind == kind]

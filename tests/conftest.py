@@ -64,7 +64,7 @@ def pg_cluster(test_settings):
     """The running test cluster (started once; left running between sessions for speed)."""
     from warehouse.embedded import EmbeddedPostgres
 
-    cluster = EmbeddedPostgres(test_settings)
+    cluster = EmbeddedPostgres(test_settings.warehouse)
     cluster.ensure_running()
     return cluster
 
@@ -99,3 +99,17 @@ def fresh_database(pg_cluster, test_settings):
 def warehouse_dsn(fresh_database):
     """libpq URI of a fresh database with every migration applied."""
     return fresh_database()
+
+
+POSTGRES_FIXTURES = {"pg_cluster", "fresh_database", "warehouse_dsn"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs Postgres carries the `integration` marker (`-m "not integration"` then
+    runs without one); a test that uses a Postgres fixture without it stops the collection."""
+    unmarked = [item.nodeid for item in items
+                if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("tests that need Postgres without the `integration` marker: "
+                                + ", ".join(unmarked))

@@ -71,3 +71,53 @@ def test_run_and_reprocess_check_range_and_portal_before_starting(tmp_path):
                              capture_output=True, text=True, cwd=REPO_ROOT, env=env)
     assert unknown.returncode == 2 and "no portal 'no_such_portal'" in unknown.stderr
     assert not (tmp_path / "state").exists()  # nothing was started
+
+
+REAL_PAGES = REPO_ROOT / "tests" / "parsing" / "real_pages"
+
+
+def test_parse_prints_the_contract_for_a_real_page():
+    entry = json.loads((REAL_PAGES / "manifest.national.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    result = _vnict("parse", str(REAL_PAGES / f"{entry['id']}.html.gz"), "--url", entry["url"])
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"url", "title", "published", "lead", "body", "source_outlet", "flags"}
+    assert out["title"] == entry["title"]
+    assert out["published"].startswith(entry["published"]) and out["published"][-6] in "+-"  # ISO 8601, offset
+    assert entry["body_first"] in out["body"] and entry["body_last"] in out["body"]
+    assert out["lead"] is None or not out["body"].startswith(out["lead"])  # the lead stands apart
+
+
+def test_parse_with_a_portal_uses_its_selectors_and_bad_input_gets_one_line():
+    page = REPO_ROOT / "tests" / "parsing" / "fixtures" / "liferay_000.html"
+    generic = json.loads(_vnict("parse", str(page)).stdout)
+    configured = _vnict("parse", str(page), "--portal", "hagiang_stttt")
+    assert configured.returncode == 0
+    assert json.loads(configured.stdout)["title"] == generic["title"]
+    for args, message in ((["parse", "/nonexistent.html"], "cannot read"),
+                          (["parse", str(page), "--portal", "nope"], "no portal 'nope'"),
+                          (["parse", str(REPO_ROOT)], "cannot read")):
+        result = _vnict(*args)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sources_check_against_the_mirror(open_tmp):
+    from tests.ports import MIRROR_PORTS, free_port_run
+
+    port = free_port_run(MIRROR_PORTS)
+    env = {**os.environ, "VNICT_STATE_DIR": str(open_tmp), "VNICT_MIRROR_PORT": str(port), "VNICT_SOURCES": "mirror"}
+    try:
+        result = subprocess.run([sys.executable, "-m", "vnict.cli", "sources", "check", "cantho_sokhcn", "baotuyenquang",
+                                 "--json"], capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=600)
+        assert result.returncode == 0, result.stderr
+        reports = {r["portal_id"]: r for r in json.loads(result.stdout)}
+        assert all(r["usable"] for r in reports.values())
+        cantho = {p["name"]: p for p in reports["cantho_sokhcn"]["probes"]}
+        assert cantho["sitemap"]["ok"] and "add `sitemap: /sitemap.xml`" in cantho["sitemap"]["advice"]
+        assert cantho["feed"]["ok"] and cantho["robots"]["detail"].count("Crawl-delay 5")
+        unserved = subprocess.run([sys.executable, "-m", "vnict.cli", "sources", "check", "baolaocai"],
+                                  capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120)
+        assert unserved.returncode == 2 and "VNICT_SOURCES=live" in unserved.stderr
+    finally:
+        subprocess.run([sys.executable, "-m", "vnict.cli", "mirror", "stop"], cwd=REPO_ROOT, env=env,
+                       capture_output=True, timeout=60)

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 import subprocess
 import sys
 
+from tests.ports import MIRROR_PORTS, free_port_run
 from vnict.services import mirror_pid, start_mirror, stop_mirror
 from vnict.settings import load_settings
 
 
 def _settings(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return dataclasses.replace(load_settings(), state_dir=tmp_path / "state", mirror_port=port)
+    return dataclasses.replace(load_settings(), state_dir=tmp_path / "state",
+                               mirror_port=free_port_run(MIRROR_PORTS))
 
 
 def test_a_stale_pid_of_a_foreign_process_is_left_alone(tmp_path):
@@ -56,5 +54,20 @@ def test_a_mirror_left_with_another_fault_plan_is_restarted(tmp_path):
         assert clean is not None and clean != faulty
         start_mirror(settings)
         assert mirror_pid(settings) == clean  # the same plan: reused
+    finally:
+        stop_mirror(settings)
+
+
+def test_a_mirror_of_older_sites_is_restarted(tmp_path, monkeypatch):
+    """A mirror left running from before a site was added served the old sites to the next run."""
+    import vnict.services as services
+
+    settings = _settings(tmp_path)
+    start_mirror(settings)
+    try:
+        old = mirror_pid(settings)
+        monkeypatch.setattr(services, "_mirror_code_fingerprint", lambda: "another checkout")
+        start_mirror(settings)
+        assert mirror_pid(settings) not in (None, old)
     finally:
         stop_mirror(settings)

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,7 +49,7 @@ def _check_before_airflow(args) -> None:
 def _cmd_dsn(args) -> int:
     from warehouse.connection import resolve_dsn
 
-    print(resolve_dsn(load_settings(), start=not args.no_start))
+    print(resolve_dsn(load_settings().warehouse, start=not args.no_start))
     return 0
 
 
@@ -56,7 +59,7 @@ def _cmd_db(args) -> int:
     settings = load_settings()
     if settings.warehouse_dsn and args.action != "status":
         raise SettingsError("WAREHOUSE_DSN is set: the embedded warehouse is not used")
-    cluster = EmbeddedPostgres(settings)
+    cluster = EmbeddedPostgres(settings.warehouse)
     if args.action == "start":
         print(cluster.ensure_running())
     elif args.action == "stop":
@@ -96,6 +99,102 @@ def _cmd_extract(args) -> int:
     return run_cli(args.rest)
 
 
+MAX_PAGE_BYTES = 50 * 1024 * 1024
+
+
+def _cmd_parse(args) -> int:
+    """One saved page through the article parser, as JSON: for adding or debugging a portal."""
+    from scrapers.parsing.article import parse_page
+    from scrapers.registry import RegistryError, load_registry
+
+    config = province = None
+    if args.portal:
+        try:
+            registry = load_registry()
+        except RegistryError as exc:
+            raise SettingsError(f"the sources registry is not valid: {exc}") from None
+        if args.portal not in registry.ids():
+            raise SettingsError(f"no portal {args.portal!r} in the registry (known: {', '.join(registry.ids())})")
+        portal = registry.get(args.portal)
+        config, province = portal.parse_config, portal.province
+    try:
+        if args.file.stat().st_size > MAX_PAGE_BYTES:
+            raise SettingsError(f"{args.file}: larger than {MAX_PAGE_BYTES // 2**20} MB, not a page")
+        body = args.file.read_bytes()
+        if body[:2] == b"\x1f\x8b":  # a page saved gzip-compressed
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as packed:
+                body = packed.read(MAX_PAGE_BYTES + 1)
+            if len(body) > MAX_PAGE_BYTES:
+                raise SettingsError(f"{args.file}: larger than {MAX_PAGE_BYTES // 2**20} MB unpacked, not a page")
+    except (OSError, ValueError, EOFError) as exc:
+        raise SettingsError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+    url = args.url or args.file.resolve().as_uri()
+    parsed = parse_page(body, url, config, province)
+    _print_json(parsed.to_contract(), indent=2)
+    return 0
+
+
+def _print_json(value, **kw) -> None:
+    try:
+        print(json.dumps(value, ensure_ascii=False, default=str, **kw))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader has gone, nothing to report
+        sys.stdout = open(os.devnull, "w")
+
+
+def _cmd_sources(args) -> int:
+    """Probe sources (robots.txt, sitemap, feed, one listing page, one article) and say what to configure."""
+    from scrapers.fetch import Fetcher
+    from scrapers.probe import probe_source
+    from scrapers.registry import RegistryError, load_registry
+    from vnict.pipeline import load_sources
+    from vnict.services import start_mirror
+
+    settings = load_settings()
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        raise SettingsError(f"the sources registry is not valid: {exc}") from None
+    unknown = [i for i in args.ids if i not in registry.ids()]
+    if unknown:
+        raise SettingsError(f"no portal {', '.join(map(repr, unknown))} in the registry")
+    mirror = settings.sources_mode == "mirror"
+    if mirror:
+        start_mirror(settings)
+        registry = load_sources(settings)
+    if args.ids:
+        portals = [registry.get(i) for i in args.ids]
+        unserved = [p.id for p in portals if mirror and not p.mirror]
+        if unserved:
+            raise SettingsError(f"{', '.join(unserved)}: not served by the portal mirror; "
+                                "probe live sites with VNICT_SOURCES=live")
+    else:
+        portals = [p for p in registry if p.enabled and (p.mirror or not mirror)]
+    reports = []
+    with Fetcher(allow_private=mirror) as fetcher:
+        for portal in portals:
+            report = probe_source(portal, fetcher)
+            reports.append(report)
+            if not args.json:
+                _print_source_report(report)
+    if args.json:
+        _print_json([r.to_json() for r in reports])
+    return 0 if all(r.usable for r in reports) else 1
+
+
+def _print_source_report(report) -> None:
+    marks = {True: "ok  ", False: "FAIL", None: "--  "}
+    lines = [f"{report.portal_id}  {report.base_url}  ({'usable' if report.usable else 'NOT usable as configured'})"]
+    for probe in report.probes:
+        lines.append(f"  {marks[probe.ok]} {probe.name:<8} {probe.detail}")
+        if probe.advice:
+            lines.append(f"       {'':<8} -> {probe.advice}")
+    try:
+        print("\n".join(lines), flush=True)
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w")
+
+
 def _cmd_run(args) -> int:
     """The main job: one nightly run end to end through Airflow's scheduler, on the embedded default
     (`--debug`: in-process with `airflow dags test`, Airflow's output on the terminal)."""
@@ -106,9 +205,10 @@ def _cmd_run(args) -> int:
     _check_before_airflow(args)
     dsn = prepare_warehouse(settings)
     started_mirror = False
-    if settings.sources_mode == "mirror" and mirror_pid(settings) is None:
-        start_mirror(settings)
-        started_mirror = True
+    if settings.sources_mode == "mirror":
+        running = mirror_pid(settings)
+        start_mirror(settings)  # reuses a mirror of this checkout, restarts one of an older one
+        started_mirror = mirror_pid(settings) != running
     conf = {"since": args.since, "until": args.until}
     try:
         from vnict.orchestration import ensure_dbt_manifest
@@ -191,6 +291,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_extract)
 
+    p = sub.add_parser("parse", help="parse one saved article page and print it as JSON (title, date, lead, body, flags)")
+    p.add_argument("file", type=Path, help="the saved page (any charset; gzip-compressed too)")
+    p.add_argument("--url", default=None, help="the page's URL (default: the file's file:// URI)")
+    p.add_argument("--portal", default=None, help="parse with this registry portal's selectors (default: generic)")
+    p.set_defaults(func=_cmd_parse)
+
+    p = sub.add_parser("sources", help="probe sources: robots.txt, sitemap, feed, a listing page, an article")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("ids", nargs="*", help="portal ids (default: every enabled portal of this mode)")
+    p.add_argument("--json", action="store_true", help="print the reports as one JSON array")
+    p.set_defaults(func=_cmd_sources)
+
     p = sub.add_parser("run", help="run the nightly DAG once, end to end, through Airflow")
     p.add_argument("--since", type=_day, default=HISTORY_START, help="start of the data interval (default %(default)s)")
     p.add_argument("--until", type=_day, default=None, help="end of the data interval (default: now)")
@@ -232,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: say so in one line; -v shows where
+        log.debug("unexpected error", exc_info=True)
+        print(f"vnict: internal error: {type(exc).__name__}: {exc} (run `vnict -v ...` for the traceback)",
+              file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -90,30 +90,14 @@ def parse_day(value) -> datetime | None:
 
 # -- warehouse connection --------------------------------------------------------------------------
 
-def default_warehouse_uri(settings: Settings) -> str | None:
-    """The URI AIRFLOW_CONN_WAREHOUSE gets when the user sets none: WAREHOUSE_DSN, else the embedded
-    cluster (None before it was ever initialised)."""
-    if settings.warehouse_dsn:
-        return settings.warehouse_dsn
-    from warehouse.embedded import EmbeddedPostgres, WarehouseError
-
-    try:
-        return EmbeddedPostgres(settings).dsn()
-    except WarehouseError:
-        return None
-
-
 def warehouse_dsn(migrate: bool = False) -> str:
-    """The DSN of the Airflow connection `warehouse` (e.g. AIRFLOW_CONN_WAREHOUSE) when defined, else
-    the project's own resolution (WAREHOUSE_DSN or the embedded Postgres). The embedded cluster is
-    started when the connection points at it and it is down."""
-    from warehouse.connection import resolve_dsn
+    """The DSN a task uses: the Airflow connection `warehouse` as warehouse.connection.task_dsn
+    resolves it."""
+    from warehouse.connection import task_dsn
     from warehouse.migrate import apply_migrations
 
     settings = load_settings()
-    dsn = _connection_uri(WAREHOUSE_CONN_ID)
-    if dsn is None or (not settings.warehouse_dsn and _is_embedded(dsn, settings)):
-        dsn = resolve_dsn(settings)
+    dsn = task_dsn(settings.warehouse, _connection_uri(WAREHOUSE_CONN_ID))
     if migrate:
         apply_migrations(dsn, settings.sql_dir, settings.bi_reader_password)
     return dsn
@@ -126,14 +110,7 @@ def _connection_uri(conn_id: str) -> str | None:
         conn = Connection.get(conn_id)
     except Exception:  # not defined, or not inside Airflow at all
         return None
-    return conn.get_uri().replace("postgres://", "postgresql://", 1)
-
-
-def _is_embedded(dsn: str, settings: Settings) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(dsn)
-    return parts.hostname in (settings.pg_host, "localhost", "127.0.0.1") and parts.port == settings.pg_port
+    return conn.get_uri()
 
 
 # -- dbt -------------------------------------------------------------------------------------------
@@ -143,6 +120,8 @@ def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -
 
     The DAGs load the dbt graph from this file, so parsing a DAG never runs dbt.
     """
+    from warehouse.connection import airflow_uri, dbt_env
+
     settings = settings or load_settings()
     project = settings.dbt_project_dir
     manifest = project / "target" / "manifest.json"
@@ -158,11 +137,9 @@ def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # Parse against the connection the tasks will use, so that their dbt reuses this parse
     # (dbt's partial parsing requires the same host, port, user, database and schema).
-    uri = os.environ.get("AIRFLOW_CONN_WAREHOUSE") or default_warehouse_uri(settings)
+    uri = airflow_uri(settings.warehouse)
     if uri and uri.startswith("postgres"):
-        from vnict.pipeline import dbt_env
-
-        env.update(dbt_env(uri.replace("postgres://", "postgresql://", 1)))
+        env.update(dbt_env(uri))
     log.info("writing the dbt manifest (dbt parse)")
     result = subprocess.run([str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project),
                              "--profile", "vnict", "--target", "warehouse"],
@@ -177,7 +154,9 @@ def _connection_fingerprint(settings: Settings) -> str:
     """host:port/db@user of the warehouse the manifest was parsed for (no password)."""
     from urllib.parse import urlsplit
 
-    uri = os.environ.get("AIRFLOW_CONN_WAREHOUSE") or default_warehouse_uri(settings) or ""
+    from warehouse.connection import airflow_uri
+
+    uri = airflow_uri(settings.warehouse) or ""
     parts = urlsplit(uri)
     return f"{parts.username}@{parts.hostname}:{parts.port}{parts.path} profile=vnict target=warehouse"
 

@@ -35,7 +35,7 @@ def prepare_warehouse(settings: Settings | None = None) -> str:
     from warehouse.migrate import apply_migrations
 
     settings = settings or load_settings()
-    dsn = resolve_dsn(settings)
+    dsn = resolve_dsn(settings.warehouse)
     apply_migrations(dsn, settings.sql_dir, settings.bi_reader_password)
     return dsn
 
@@ -205,25 +205,13 @@ def extract(dsn: str, article_ids: list[str] | None = None, force: bool = False)
 
 # -- dbt -------------------------------------------------------------------------------------------
 
-def dbt_env(dsn: str) -> dict[str, str]:
-    """The environment dbt's profile reads, derived from the warehouse DSN."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    info = conninfo_to_dict(dsn)
-    return {
-        "VNICT_PGHOST": str(info.get("host") or "127.0.0.1"),
-        "VNICT_PGPORT": str(info.get("port") or 5432),
-        "VNICT_PGUSER": str(info.get("user") or "postgres"),
-        "VNICT_PGPASSWORD": str(info.get("password") or ""),
-        "VNICT_PGDATABASE": str(info.get("dbname") or "postgres"),
-    }
-
-
 def run_dbt(dsn: str, args: list[str], settings: Settings | None = None) -> None:
     """Run a dbt command on the project against the warehouse; raise with dbt's output on failure."""
     import os
     import subprocess
     import sys
+
+    from warehouse.connection import dbt_env
 
     settings = settings or load_settings()
     project = settings.dbt_project_dir
@@ -249,7 +237,7 @@ def warehouse_summary(dsn: str) -> dict:
         "figures": "select count(*) from staging.indicator_mentions",
         "fct_infrastructure_indicators": "select count(*) from marts.fct_infrastructure_indicators",
         "fct_egov_indicators": "select count(*) from marts.fct_egov_indicators",
-        "province_indicator_year": "select count(*) from marts.province_indicator_year",
+        "fct_province_indicator_years": "select count(*) from marts.fct_province_indicator_years",
         "dim_province": "select count(*) from marts.dim_province",
         "dim_indicator": "select count(*) from marts.dim_indicator",
         "open_crawl_gaps": "select count(*) from raw.crawl_gaps where closed_at is null",

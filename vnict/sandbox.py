@@ -58,7 +58,7 @@ def isolated_state(prefix: str, mirror_port: int | None = None):
         from vnict.settings import load_settings
         from warehouse.embedded import EmbeddedPostgres
 
-        EmbeddedPostgres(load_settings()).stop()
+        EmbeddedPostgres(load_settings().warehouse).stop()
         shutil.rmtree(state, ignore_errors=True)
         for key, value in saved.items():
             if value is None:

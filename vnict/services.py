@@ -1,6 +1,7 @@
 """Background services the project starts for itself: the portal mirror, and Airflow's environment."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 from vnict.settings import REPO_ROOT, Settings
+from warehouse.connection import default_uri
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +42,30 @@ def mirror_pid(settings: Settings) -> int | None:
     return pid
 
 
+def _mirror_code_fingerprint() -> str:
+    """What the mirror serves is its code and its sites table: a mirror started before either changed
+    is not the mirror this checkout describes."""
+    digest = hashlib.sha256()
+    root = REPO_ROOT / "portal_mirror"
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def start_mirror(settings: Settings, faults: Path | None = None, timeout: float = 60) -> dict[str, str]:
     """Start the mirror in the background (once); return {site_id: base_url}."""
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     sites_file = settings.mirror_sites_file
     plan_file = settings.run_dir / "mirror.faults"
-    wanted = str(Path(faults).resolve()) if faults else ""
+    wanted = (str(Path(faults).resolve()) if faults else "") + "\n" + _mirror_code_fingerprint()
     if mirror_pid(settings) is not None and sites_file.exists():
         running = plan_file.read_text() if plan_file.exists() else None
         if running == wanted:
             return json.loads(sites_file.read_text())
-        # a mirror left behind by a killed run may inject another run's faults: start a fresh one
-        log.warning("the running portal mirror has another fault plan (%s); restarting it", running or "none")
+        # a mirror left behind by a killed run may inject another run's faults, or serve the sites of
+        # an older checkout: start a fresh one
+        log.warning("the running portal mirror has another fault plan or older sites; restarting it")
         stop_mirror(settings)
     sites_file.unlink(missing_ok=True)
     plan_file.write_text(wanted)
@@ -163,9 +176,7 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "VNICT_STATE_DIR": str(settings.state_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
-    from vnict.orchestration import default_warehouse_uri
-
-    warehouse_uri = default_warehouse_uri(settings)
+    warehouse_uri = default_uri(settings.warehouse)
     if warehouse_uri:  # the Airflow connection `warehouse`, unless the user defines it
         env["AIRFLOW_CONN_WAREHOUSE"] = warehouse_uri
     return {**os.environ, **{k: v for k, v in env.items() if k not in os.environ or k == "PYTHONPATH"}}
@@ -181,7 +192,7 @@ def airflow_metadata_uri(settings: Settings) -> str:
         try:
             import psycopg
 
-            cluster = EmbeddedPostgres(settings)
+            cluster = EmbeddedPostgres(settings.warehouse)
             with psycopg.connect(cluster.dsn("postgres"), autocommit=True, connect_timeout=5) as conn:
                 if not conn.execute("select 1 from pg_database where datname = 'airflow'").fetchone():
                     conn.execute('create database "airflow"')

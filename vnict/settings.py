@@ -1,46 +1,54 @@
 """Every setting of the project in one place, read from the environment with working defaults.
 
 With no environment at all the project runs on its embedded Postgres and its portal mirror, with
-all state (database files, Airflow home, logs) in `.state/` inside the checkout.
+all state (database files, Airflow home, logs) in `.state/` inside the checkout. The fields' types
+are the validation (pydantic); a malformed variable fails with its name.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic.dataclasses import dataclass
+
+from warehouse.settings import WarehouseSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class SettingsError(ValueError):
     """A setting in the environment is malformed."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Settings:
+    """The defaults live in ENVIRONMENT below."""
+
     state_dir: Path
     warehouse_dsn: str | None        # WAREHOUSE_DSN: an external server; None = embedded
     pg_host: str
-    pg_port: int
+    pg_port: Port
     pg_database: str
     pg_user: str
-    mirror_port: int                 # first port of the portal mirror (one port per site)
-    sources_mode: str                # mirror | live
+    mirror_port: Port                # first port of the portal mirror (one port per site)
+    sources_mode: Literal["mirror", "live"]
     bi_reader_password: str | None
 
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.resolve()
+
     @property
-    def pg_data_dir(self) -> Path:
-        return self.state_dir / "pgdata"
+    def warehouse(self) -> WarehouseSettings:
+        """What the warehouse layer needs, handed to it (it never reads these settings itself)."""
+        return WarehouseSettings(state_dir=self.state_dir, run_dir=self.run_dir, log_dir=self.log_dir,
+                                 external_dsn=self.warehouse_dsn, host=self.pg_host, port=self.pg_port,
+                                 database=self.pg_database, user=self.pg_user)
 
     @property
     def run_dir(self) -> Path:
@@ -71,18 +79,25 @@ class Settings:
         return REPO_ROOT / "dags"
 
 
+# Environment variable -> (setting, default when the variable is unset or empty).
+ENVIRONMENT = {
+    "VNICT_STATE_DIR": ("state_dir", REPO_ROOT / ".state"),
+    "WAREHOUSE_DSN": ("warehouse_dsn", None),
+    "VNICT_PG_HOST": ("pg_host", "127.0.0.1"),
+    "VNICT_PG_PORT": ("pg_port", 54329),
+    "VNICT_PG_DATABASE": ("pg_database", "vnict"),
+    "VNICT_PG_USER": ("pg_user", "vnict"),
+    "VNICT_MIRROR_PORT": ("mirror_port", 18400),
+    "VNICT_SOURCES": ("sources_mode", "mirror"),
+    "BI_READER_PASSWORD": ("bi_reader_password", None),
+}
+
+
 def load_settings() -> Settings:
-    mode = os.environ.get("VNICT_SOURCES", "mirror")
-    if mode not in ("mirror", "live"):
-        raise SettingsError(f"VNICT_SOURCES must be 'mirror' or 'live', got {mode!r}")
-    return Settings(
-        state_dir=Path(os.environ.get("VNICT_STATE_DIR") or REPO_ROOT / ".state").resolve(),
-        warehouse_dsn=os.environ.get("WAREHOUSE_DSN") or None,
-        pg_host=os.environ.get("VNICT_PG_HOST", "127.0.0.1"),
-        pg_port=_env_int("VNICT_PG_PORT", 54329),
-        pg_database=os.environ.get("VNICT_PG_DATABASE", "vnict"),
-        pg_user=os.environ.get("VNICT_PG_USER", "vnict"),
-        mirror_port=_env_int("VNICT_MIRROR_PORT", 18400),
-        sources_mode=mode,
-        bi_reader_password=os.environ.get("BI_READER_PASSWORD") or None,
-    )
+    values = {field: os.environ.get(var) or default for var, (field, default) in ENVIRONMENT.items()}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        variable = {field: var for var, (field, _) in ENVIRONMENT.items()}
+        raise SettingsError("; ".join(f"{variable.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']} (got {e['input']!r})"
+                                      for e in exc.errors())) from None

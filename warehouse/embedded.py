@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from vnict.settings import Settings
+from warehouse.settings import WarehouseSettings
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,11 @@ def _bin_dir() -> Path:
 
 @dataclass
 class EmbeddedPostgres:
-    settings: Settings
+    settings: WarehouseSettings
 
     @property
     def data_dir(self) -> Path:
-        return self.settings.pg_data_dir
+        return self.settings.data_dir
 
     @property
     def socket_dir(self) -> Path:
@@ -106,7 +106,7 @@ class EmbeddedPostgres:
     def dsn(self, database: str | None = None) -> str:
         s = self.settings
         password = quote(self._password(), safe="")
-        return f"postgresql://{s.pg_user}:{password}@{s.pg_host}:{s.pg_port}/{database or s.pg_database}"
+        return f"postgresql://{s.user}:{password}@{s.host}:{s.port}/{database or s.database}"
 
     def ensure_running(self) -> str:
         """Initialise the cluster if needed, start it if it is not running, and return its DSN."""
@@ -119,7 +119,7 @@ class EmbeddedPostgres:
                 self._start()
             else:
                 log.info("embedded Postgres already running (pid %s) on %s:%s", pid,
-                         self.settings.pg_host, self.settings.pg_port)
+                         self.settings.host, self.settings.port)
             try:
                 self._ensure_database()
             except psycopg.OperationalError as exc:
@@ -151,7 +151,7 @@ class EmbeddedPostgres:
     def status(self) -> dict:
         pid = self._running_pid() if self.data_dir.exists() else None
         return {"running": pid is not None, "pid": pid, "data_dir": str(self.data_dir),
-                "host": self.settings.pg_host, "port": self.settings.pg_port}
+                "host": self.settings.host, "port": self.settings.port}
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -185,7 +185,7 @@ class EmbeddedPostgres:
         pwfile.write_text(self._password())
         self._hand_over([self.data_dir, self.socket_dir, self.settings.log_dir, pwfile])
         try:
-            self._run([str(_bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", self.settings.pg_user,
+            self._run([str(_bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", self.settings.user,
                        "--encoding=UTF8", "--locale=C.UTF-8", "--auth-local=scram-sha-256",
                        "--auth-host=scram-sha-256", f"--pwfile={pwfile}"])
         finally:
@@ -210,13 +210,13 @@ class EmbeddedPostgres:
         self._write_hba()
         self.socket_dir.chmod(0o700)
         self._hand_over([self.socket_dir, self.settings.log_dir])
-        options = f"-h {s.pg_host} -p {s.pg_port} -k {self.socket_dir} -c unix_socket_permissions=0700"
+        options = f"-h {s.host} -p {s.port} -k {self.socket_dir} -c unix_socket_permissions=0700"
         try:
             self._pg_ctl(["-w", "-t", "60", "-l", str(self.log_file), "-o", options, "start"])
         except WarehouseError as exc:
             tail = self.log_file.read_text(errors="replace")[-1500:] if self.log_file.exists() else ""
             raise WarehouseError(f"{exc}\n--- postgres log ---\n{tail}") from exc
-        log.info("embedded Postgres started on %s:%s (data in %s)", s.pg_host, s.pg_port, self.data_dir)
+        log.info("embedded Postgres started on %s:%s (data in %s)", s.host, s.port, self.data_dir)
 
     def _write_hba(self) -> None:
         hba = self.data_dir / "pg_hba.conf"
@@ -228,10 +228,10 @@ class EmbeddedPostgres:
     def _ensure_database(self) -> None:
         s = self.settings
         with psycopg.connect(self.dsn("postgres"), autocommit=True, connect_timeout=10) as conn:
-            exists = conn.execute("select 1 from pg_database where datname = %s", (s.pg_database,)).fetchone()
+            exists = conn.execute("select 1 from pg_database where datname = %s", (s.database,)).fetchone()
             if not exists:
-                conn.execute(f'create database "{s.pg_database}"')
-                log.info("created database %s", s.pg_database)
+                conn.execute(f'create database "{s.database}"')
+                log.info("created database %s", s.database)
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -267,7 +267,7 @@ class EmbeddedPostgres:
             try:
                 with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    sock.bind((s.pg_host, s.pg_port))
+                    sock.bind((s.host, s.port))
                 return
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE and time.monotonic() < deadline:
@@ -275,9 +275,9 @@ class EmbeddedPostgres:
                     continue
                 if exc.errno == errno.EADDRINUSE:
                     raise WarehouseError(
-                        f"port {s.pg_port} on {s.pg_host} is taken by another process; "
+                        f"port {s.port} on {s.host} is taken by another process; "
                         "set VNICT_PG_PORT to a free port (or WAREHOUSE_DSN to use another server)") from exc
-                raise WarehouseError(f"cannot listen on {s.pg_host}:{s.pg_port}: {exc.strerror}") from exc
+                raise WarehouseError(f"cannot listen on {s.host}:{s.port}: {exc.strerror}") from exc
 
     def _pg_ctl(self, args: list[str]) -> None:
         self._run([str(_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), *args])

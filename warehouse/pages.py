@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.types.json import Jsonb
 
+from scrapers.fetch import StoredValidators
+
 
 @dataclass(frozen=True)
 class StoredPage:
@@ -39,9 +41,7 @@ class PostgresPageStore:
     def __exit__(self, *exc):
         self.close()
 
-    def validators(self, url: str):
-        from scrapers.fetch import StoredValidators
-
+    def validators(self, url: str) -> StoredValidators | None:
         with self._lock:
             row = self._conn.execute(
                 "select page_id, headers->>'etag', headers->>'last-modified' from raw.pages"

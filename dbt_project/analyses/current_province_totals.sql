@@ -14,7 +14,7 @@ legacy_values as (
         count(*) as reporting_province_count,
         sum(value) as total_value,
         string_agg(province_name || ': ' || value, ', ' order by province_name) as constituents
-    from {{ ref('province_indicator_year') }}
+    from {{ ref('fct_province_indicator_years') }}
     where province_era = 'legacy'
         and unit in ('count', 'vnd')
     group by 1, 2, 3, 4, 5

@@ -1,5 +1,5 @@
 {#- The body of the per-domain fact tables: conformed figures of one domain with their province as
-    reported and as it is now. Incremental: only rows conformed since the table's last run. -#}
+    reported and as it is now. -#}
 {% macro indicator_fact_rows(domain, extra_columns=[]) %}
 with
 
@@ -7,11 +7,6 @@ figures as (
     select *
     from {{ ref('int_indicator_mentions_conformed') }}
     where domain = '{{ domain }}'
-    {% if is_incremental() %}
-        and conformed_at > (
-            select coalesce(max(conformed_at), '-infinity'::timestamptz) from {{ this }}
-        )
-    {% endif %}
 ),
 
 provinces as (

@@ -1,6 +1,8 @@
 {#- Key on which reported province names are matched: NFC, Vietnamese marks removed, lower case,
-    letters and digits only, without a leading "tỉnh" / "thành phố" / "TP". Same rule as the keys of
-    scripts/generate_province_seed.py, so "Tỉnh Hà Giang", "HÀ GIANG" and "Ha Giang" all give "hagiang". -#}
+    letters and digits only, without a leading "tỉnh" / "thành phố" / "TP", so "Tỉnh Hà Giang",
+    "HÀ GIANG" and "Ha Giang" all give "hagiang". The project's one province key: every alias seed
+    (generated or manual) and every reported name goes through it in int_province_aliases_keyed and
+    int_indicator_mentions_conformed. -#}
 {% macro province_name_key(expr) -%}
 regexp_replace(
     regexp_replace(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from portal_mirror.layouts.aspnet import AspNetLayout
 from portal_mirror.layouts.legacy import LegacyLayout
 from portal_mirror.layouts.liferay import LiferayLayout
+from portal_mirror.layouts.newsroom import NewsroomLayout
 from portal_mirror.layouts.nukeviet import NukeVietLayout
 from portal_mirror.layouts.sharepoint import SharePointLayout
 
@@ -13,6 +14,7 @@ LAYOUTS = {
     "sharepoint": SharePointLayout(),
     "nukeviet": NukeVietLayout(),
     "legacy": LegacyLayout(),
+    "newsroom": NewsroomLayout(),
 }
 
 

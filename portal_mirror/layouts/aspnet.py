@@ -6,10 +6,10 @@ import json
 import re
 from urllib.parse import parse_qs
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
-    PAGE_SIZE, NotFound, Request, Response, counter_lines, date_dmy_hm, esc, latest,
-    newest, page_count, page_slice, related,
+    PAGE_SIZE, MethodNotAllowed, NotFound, Request, Response, counter_lines, date_dmy_hm, esc,
+    latest, newest, only_reading, page_count, page_slice, related,
 )
 
 ENDPOINT = "/Pages/ArticleInMenuPagination.aspx/LoadArticle"
@@ -95,8 +95,7 @@ function LoadArticle(menuId, pageIndex) {{
 
     def _load_article(self, req: Request) -> Response:
         if req.method != "POST":
-            return Response(status=405, body="Method Not Allowed", content_type="text/plain",
-                            headers={"Allow": "POST"})
+            raise MethodNotAllowed("POST")
         ctype = req.headers.get("content-type", "")
         as_json = "json" in ctype
         try:
@@ -153,8 +152,7 @@ function LoadArticle(menuId, pageIndex) {{
     def handle(self, req: Request) -> Response:
         if req.path == ENDPOINT:
             return self._load_article(req)
-        if req.method not in ("GET", "HEAD"):
-            return Response(status=405, body="Method Not Allowed", content_type="text/plain")
+        only_reading(req)
         if req.path in ("/", "/vi", "/vi/", "/Default.aspx"):
             main = "".join(f'<div class="HomeBox"><h2><a href="{req.base_url}{self.category_path(c)}">{esc(c.title)}</a></h2>'
                            + "".join(self._item(req, a) for a in req.content.listed(c.slug)[:4]) + "</div>"

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
+from portal_mirror.articles import Article, SiteContent
 from portal_mirror.config import SiteDef
-from portal_mirror.content import Article, SiteContent
 
 PAGE_SIZE = 10
 STATIC_LAST_MODIFIED = datetime(2025, 12, 1, tzinfo=timezone.utc)
@@ -52,7 +52,6 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     last_modified: datetime | None = None
     charset: str | None = None        # None: the site's charset for text bodies
-    declare_charset: bool = True      # False: Content-Type without charset (meta tag only)
     stream: Callable[[], Iterable[bytes]] | None = None
     stream_length: int = 0
     etag_seed: str | None = None      # ETag of a streamed body
@@ -60,6 +59,20 @@ class Response:
 
 class NotFound(Exception):
     pass
+
+
+class MethodNotAllowed(Exception):
+    """The server answers 405 (with an Allow header when `allow` names the one method the path takes)."""
+
+    def __init__(self, allow: str | None = None):
+        super().__init__(allow)
+        self.allow = allow
+
+
+def only_reading(req: Request) -> None:
+    """Pages are read with GET or HEAD; any other method is refused."""
+    if req.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed()
 
 
 def esc(text: str) -> str:
@@ -72,6 +85,26 @@ def page_count(n: int, size: int = PAGE_SIZE) -> int:
 
 def page_slice(items: list, page: int, size: int = PAGE_SIZE) -> list:
     return items[(page - 1) * size: page * size]
+
+
+def listing_page(req: Request, slug: str | None, page: int) -> tuple[list[Article], int]:
+    """One page of a category's listing and how many pages it has; past the last page is a 404."""
+    items = req.content.listed(slug)
+    pages = page_count(len(items))
+    if page > pages:
+        raise NotFound(req.path)
+    return page_slice(items, page), pages
+
+
+def pager(page: int, pages: int, href: Callable[[int], str], *, prev: str, number: str, current: str,
+          next: str) -> list[str]:
+    """Pagination links from templates with {href} and {n}: previous, every page (the current one
+    without a link), next."""
+    links = [prev.format(href=href(page - 1))] if page > 1 else []
+    links += [current.format(n=n) if n == page else number.format(href=href(n), n=n) for n in range(1, pages + 1)]
+    if page < pages:
+        links.append(next.format(href=href(page + 1)))
+    return links
 
 
 def newest(items: list[Article]) -> datetime | None:
@@ -116,10 +149,6 @@ def counter_lines(seed: str, published: datetime | None = None) -> list[tuple[st
             (f"Tháng {ref.month:02d}", c["month"]), (f"Năm {ref.year}", c["year"])]
 
 
-SHARE_BAR = ("A- A A+ | Chia sẻ bài viết lên facebook Chia sẻ bài viết lên twitter "
-             "Chia sẻ bài viết lên google+ Tăng tương phản Giảm tương phản")
-
-
 def related(content: SiteContent, article: Article, k: int = 5) -> list[Article]:
     """Older articles of the same category, as portals' 'Tin liên quan' boxes show them."""
     same = [a for a in content.articles if a.category == article.category and a.kind != "fault"]
@@ -129,10 +158,6 @@ def related(content: SiteContent, article: Article, k: int = 5) -> list[Article]
 
 def latest(content: SiteContent, k: int = 5) -> list[Article]:
     return [a for a in content.articles if a.kind != "fault"][:k]
-
-
-def paragraphs_html(article: Article, transform: Callable[[str], str] = esc) -> str:
-    return "\n".join(f"<p>{transform(p)}</p>" for p in article.paragraphs)
 
 
 def encode_cp1258(text: str) -> bytes:

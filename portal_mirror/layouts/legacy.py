@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from portal_mirror.articles import Article
 from portal_mirror.config import load_templates
-from portal_mirror.content import Article
 from portal_mirror.layouts.base import (
-    NotFound, Request, Response, counter_lines, date_vn_long, esc, latest, newest, page_count,
-    page_slice, related,
+    NotFound, Request, Response, counter_lines, date_vn_long, esc, latest, newest, only_reading,
+    page_count, page_slice, related,
 )
 
 DOORWAY = "/nha-cai-uy-tin.html"
@@ -148,8 +148,7 @@ Chia sẻ <a href="https://www.facebook.com/sharer.php?u={url}" title="Chia sẻ
         return Response(body=body, last_modified=a.published)
 
     def handle(self, req: Request) -> Response:
-        if req.method not in ("GET", "HEAD"):
-            return Response(status=405, body="Method Not Allowed", content_type="text/plain")
+        only_reading(req)
         site = req.site
         if site.hacked and req.path == DOORWAY:
             return Response(status=302, body="", headers={"Location": load_templates()["doorway_target"]})

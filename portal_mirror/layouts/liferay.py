@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
     PAGE_SIZE, NotFound, Request, Response, counter_lines, date_liferay, esc, latest, newest,
-    page_count, related,
+    only_reading, page_count, related,
 )
 
 _ARTICLE = "/{cat}/-/view_content/{id}-{slug}.html"
@@ -157,8 +157,7 @@ class LiferayLayout:
         return Response(body=body, last_modified=a.published)
 
     def handle(self, req: Request) -> Response:
-        if req.method not in ("GET", "HEAD"):
-            return Response(status=405, body="Method Not Allowed", content_type="text/plain")
+        only_reading(req)
         if req.path in ("/", "/web/guest", "/web/guest/home"):
             return self._home(req)
         m = re.fullmatch(r"/(?:web/guest/)?([\w-]+)/?", req.path)

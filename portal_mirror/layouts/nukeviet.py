@@ -6,10 +6,10 @@ import re
 from email.utils import format_datetime
 from xml.sax.saxutils import escape as xml_escape
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
     STATIC_LAST_MODIFIED, NotFound, Request, Response, counter_lines, date_dmy_hm, date_nukeviet,
-    esc, latest, newest, page_count, page_slice, related,
+    esc, latest, listing_page, newest, only_reading, pager, related,
 )
 
 
@@ -75,20 +75,13 @@ class NukeVietLayout:
 </div></div>"""
 
     def _listing(self, req: Request, cat, page: int) -> Response:
-        items = req.content.listed(cat.slug if cat else None)
-        pages = page_count(len(items))
-        if page > pages:
-            raise NotFound(req.path)
-        shown = page_slice(items, page)
         slug = cat.slug if cat else None
-        lis = []
-        if page > 1:
-            lis.append(f'<li><a rel="prev" href="{self.listing_path(slug, page - 1)}" title="Trang trước">«</a></li>')
-        for n in range(1, pages + 1):
-            lis.append(f'<li class="active"><a href="#">{n}</a></li>' if n == page
-                       else f'<li><a href="{self.listing_path(slug, n)}" title="Trang {n}">{n}</a></li>')
-        if page < pages:
-            lis.append(f'<li><a rel="next" href="{self.listing_path(slug, page + 1)}" title="Trang sau">»</a></li>')
+        shown, pages = listing_page(req, slug, page)
+        lis = pager(page, pages, lambda n: self.listing_path(slug, n),
+                    prev='<li><a rel="prev" href="{href}" title="Trang trước">«</a></li>',
+                    number='<li><a href="{href}" title="Trang {n}">{n}</a></li>',
+                    current='<li class="active"><a href="#">{n}</a></li>',
+                    next='<li><a rel="next" href="{href}" title="Trang sau">»</a></li>')
         title = cat.title if cat else "Tin Tức"
         main = f"""<div class="page-header"><h1>{esc(title)}</h1></div>
 {"".join(self._item(a) for a in shown)}
@@ -153,8 +146,7 @@ class NukeVietLayout:
                         last_modified=newest(req.content.articles) or STATIC_LAST_MODIFIED)
 
     def handle(self, req: Request) -> Response:
-        if req.method not in ("GET", "HEAD"):
-            return Response(status=405, body="Method Not Allowed", content_type="text/plain")
+        only_reading(req)
         path = req.path
         if path in ("/", "/vi/", "/vi", "/index.php"):
             return self._listing(req, None, 1)

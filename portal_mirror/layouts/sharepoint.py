@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from portal_mirror.content import Article
+from portal_mirror.articles import Article
 from portal_mirror.layouts.base import (
-    NotFound, Request, Response, counter_lines, date_us, esc, latest, newest, page_count,
-    page_slice, related,
+    NotFound, Request, Response, counter_lines, date_us, esc, latest, listing_page, newest,
+    only_reading, pager, related,
 )
 
 
@@ -72,19 +72,11 @@ class SharePointLayout:
 </div>"""
 
     def _listing(self, req: Request, cat, page: int) -> Response:
-        items = req.content.listed(cat.slug)
-        pages = page_count(len(items))
-        if page > pages:
-            raise NotFound(req.path)
-        shown = page_slice(items, page)
-        links = []
-        if page > 1:
-            links.append(f'<a class="prev" href="{self.listing_path(cat.slug, page - 1)}">Trang trước</a>')
-        for n in range(1, pages + 1):
-            links.append(f'<span class="current">{n}</span>' if n == page
-                         else f'<a href="{self.listing_path(cat.slug, n)}">{n}</a>')
-        if page < pages:
-            links.append(f'<a class="next" href="{self.listing_path(cat.slug, page + 1)}">Trang sau</a>')
+        shown, pages = listing_page(req, cat.slug, page)
+        links = pager(page, pages, lambda n: self.listing_path(cat.slug, n),
+                      prev='<a class="prev" href="{href}">Trang trước</a>', number='<a href="{href}">{n}</a>',
+                      current='<span class="current">{n}</span>',
+                      next='<a class="next" href="{href}">Trang sau</a>')
         main = f"""<div class="ms-webpart-zone"><div class="ms-WPHeader"><h2 class="category-title">{esc(cat.title)}</h2></div>
 <div class="news-list">
 {"".join(self._item(a) for a in shown)}
@@ -118,8 +110,7 @@ class SharePointLayout:
         return Response(body=body, last_modified=a.published)
 
     def handle(self, req: Request) -> Response:
-        if req.method not in ("GET", "HEAD"):
-            return Response(status=405, body="Method Not Allowed", content_type="text/plain")
+        only_reading(req)
         if req.path in ("/", "/Pages/Default.aspx", "/Pages/default.aspx"):
             main = "".join(f'<div class="news-list"><h2><a href="{self.listing_path(c.slug, 1)}">{esc(c.title)}</a></h2>'
                            + "".join(self._item(a) for a in req.content.listed(c.slug)[:5]) + "</div>"

@@ -25,12 +25,9 @@ log = logging.getLogger(__name__)
 
 PARSER_VERSION = "1.0.0"
 
-_DATE_META = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
-              "publish_date", "dc.date.issued", "dc.date", "dcterms.created", "date", "article:modified_time")
 _DATE_CLASS = re.compile(r"date|time|ngay|publish|created|posted", re.IGNORECASE)
 _TITLE_CLASS = re.compile(r"title|tieude|tieu-de|headline", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:»]\s+")
-_LEAD_ATTR = re.compile(r"sapo|lead|summary|tomtat|tom-tat|intro|chapeau", re.IGNORECASE)
 _SOURCE_ATTR = re.compile(r"source|nguon|author|tacgia|tac-gia|signature", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
 _JS_LOCATION = re.compile(r"(?:window|document|top)\.location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]|location\.replace\(\s*['\"]([^'\"]+)")
@@ -44,6 +41,7 @@ class ParsedArticle:
     published_at: datetime | None
     published_raw: str | None
     body_text: str
+    lead: str | None
     source_line: str | None
     source_outlet: str | None
     province: str | None
@@ -62,6 +60,24 @@ class ParsedArticle:
 
     def has_flag(self, name: str) -> bool:
         return any(f["flag"] == name for f in self.quality_flags)
+
+    def to_contract(self) -> dict[str, Any]:
+        """The `vnict parse` JSON object: a contract like `vnict extract`'s, kept stable."""
+        paragraphs = self.body_text.split("\n\n")
+        if self.lead:
+            at = next((i for i, p in enumerate(paragraphs[:3]) if p.startswith(self.lead)), None)
+            if at is not None:
+                paragraphs[at] = paragraphs[at][len(self.lead):].strip()
+        body = "\n\n".join(p for p in paragraphs if p)
+        return {
+            "url": self.canonical_url or self.url,
+            "title": self.title,
+            "published": self.published_at.isoformat() if self.published_at else None,
+            "lead": self.lead,
+            "body": body,
+            "source_outlet": self.source_outlet,
+            "flags": self.quality_flags,
+        }
 
     def to_record(self) -> dict[str, Any]:
         """Column values for staging.articles (JSON-ready except the datetime)."""
@@ -82,6 +98,10 @@ def _first(xpath, doc):
     return found[0] if found else None
 
 
+def _attrs(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
 def _canonical(doc, meta: dict[str, str], url: str) -> str:
     for link in doc.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
@@ -90,98 +110,6 @@ def _canonical(doc, meta: dict[str, str], url: str) -> str:
     else:
         candidate = urljoin(url, meta["og:url"]) if meta.get("og:url") else url
     return candidate if urlsplit(candidate).scheme in ("http", "https") else url
-
-
-def _clean_title(text: str | None) -> str | None:
-    if not text:
-        return None
-    text = repair_lost_entities(clean_inline(text))
-    return text or None
-
-
-def _page_title(doc) -> str | None:
-    el = doc.find(".//title")
-    if el is None or not el.text_content().strip():
-        return None
-    pieces = _TITLE_SPLIT.split(clean_inline(el.text_content()))
-    return max(pieces, key=len)
-
-
-def _generic_title(doc, meta: dict[str, str], container) -> str | None:
-    """og:title; else the heading closest before the first body paragraph; else <title>."""
-    for key in ("og:title", "twitter:title"):
-        if len(meta.get(key, "")) >= 10:
-            return meta[key]
-    first_para = dom.first_paragraph(container) if container is not None else None
-    best = None
-    for el in doc.iter(etree.Element):
-        if el is first_para:
-            break
-        tag = el.tag
-        if tag not in ("h1", "h2", "h3", "h4") and not (
-                tag in ("div", "span", "p", "a", "strong", "td")
-                and _TITLE_CLASS.search((el.get("class") or "") + " " + (el.get("id") or ""))):
-            continue
-        text = dom.text_of(el)
-        if 10 <= len(text) <= 300 and not is_chrome(text):
-            best = text
-    if best:
-        return best
-    page_title = _page_title(doc)
-    for el in doc.iter("h1", "h2"):
-        text = dom.text_of(el)
-        if page_title and len(text) >= 10 and text.casefold() in page_title.casefold():
-            return text
-    return page_title
-
-
-def _date_from_element(el, config: ParseConfig):
-    raw = el.get(config.date_attribute) if config.date_attribute else dom.text_of(el)
-    raw = clean_inline(raw or "")
-    found = find_date(raw, month_first=config.month_first)
-    return (found.value, raw[:200], raw) if found else (None, None, raw)
-
-
-def _find_published(doc, meta: dict[str, str], config: ParseConfig, container) -> tuple[datetime | None, str | None]:
-    """(datetime, raw string). A date-looking string that does not parse is returned with None."""
-    unparsed = None
-    el = _first(config.xpath("date"), doc)
-    if el is not None:
-        value, raw, text = _date_from_element(el, config)
-        if value:
-            return value, raw
-        unparsed = text[:200] or None
-    for key in _DATE_META:
-        if key in meta:
-            found = find_date(meta[key], month_first=config.month_first)
-            if found:
-                return found.value, meta[key]
-            unparsed = unparsed or meta[key][:200]
-    for el in doc.iter("time"):
-        value = el.get("datetime") or dom.text_of(el)
-        found = find_date(value, month_first=config.month_first)
-        if found:
-            return found.value, value
-    for el in doc.iter("span", "div", "p", "li", "em", "i", "small", "td", "font"):
-        attrs = (el.get("class") or "") + " " + (el.get("id") or "")
-        if not attrs.strip() or not _DATE_CLASS.search(attrs):
-            continue
-        if container is not None and el is not container and container in el.iterancestors():
-            continue
-        text = dom.text_of(el)
-        if len(text) > 200:
-            continue
-        found = find_date(text, month_first=config.month_first)
-        if found:
-            return found.value, text
-        if DATE_HINT.search(text):
-            unparsed = unparsed or text
-    if container is not None:
-        scope = container.getparent() if container.getparent() is not None else container
-        for para in dom.paragraphs(scope)[:40]:
-            if looks_like_date_line(para, month_first=config.month_first):
-                return find_date(para, month_first=config.month_first).value, para
-    return None, unparsed
 
 
 def _doorway_target(doc, url: str) -> str | None:
@@ -205,25 +133,6 @@ def _doorway_target(doc, url: str) -> str | None:
     return None
 
 
-def _body_elements(doc, config: ParseConfig, flags: list) -> list:
-    xpath = config.xpath("body")
-    if xpath is None:
-        return []
-    found = xpath(doc)
-    if not found:
-        log.warning("body selector %r matched nothing; falling back to generic extraction", config.body)
-        _flag(flags, "selector_miss", {"selector": config.body})
-        return []
-    chosen = set(found)
-    return [el for el in found if not any(a in chosen for a in el.iterancestors())]
-
-
-def _attrs(el) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
-
-
-_COUNTER_MARKERS = ("counter", "thongke", "thong-ke", "thong_ke", "statistic", "visitor", "thống kê truy cập",
-                    "lượt truy cập")
 _COUNTER_SNIPPET = 3000
 
 
@@ -235,7 +144,7 @@ def _page_counters(html: str, lowered: str) -> list[str]:
     r = rules()
     source = html if len(html) == len(lowered) else lowered
     starts = []
-    for marker in _COUNTER_MARKERS:
+    for marker in r.counter_markers:
         pos = lowered.find(marker)
         while pos != -1 and len(starts) < 20:
             tag_start = lowered.rfind("<", 0, pos)
@@ -257,15 +166,309 @@ def _page_counters(html: str, lowered: str) -> list[str]:
     return lines
 
 
-def _with_lead(bodies: list) -> list:
-    """A configured body container plus the lead ("sapo") block just before it, when there is one."""
-    first = bodies[0]
-    for sibling in list(first.itersiblings(preceding=True))[:4]:
-        if sibling in bodies:
+@dataclass
+class _Page:
+    """A loaded page and what is read from it before the body: the steps' shared state."""
+    doc: Any
+    url: str
+    meta: dict[str, str]
+    config: ParseConfig
+    flags: list[dict[str, Any]]
+    order: dict = field(default_factory=dict)
+
+    def position(self, el) -> int:
+        if not self.order:
+            self.order.update((e, i) for i, e in enumerate(self.doc.iter(etree.Element)))
+        return self.order.get(el, -1)
+
+
+# --- title --------------------------------------------------------------------------------------
+
+def _clean_title(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = repair_lost_entities(clean_inline(text))
+    return text or None
+
+
+def _page_title(doc) -> str | None:
+    el = doc.find(".//title")
+    if el is None or not el.text_content().strip():
+        return None
+    pieces = _TITLE_SPLIT.split(clean_inline(el.text_content()))
+    return max(pieces, key=len)
+
+
+def _heading_candidates(doc, first_para) -> list:
+    """Headings and title-classed elements before the first body paragraph, in page order."""
+    lead_words = rules().lead_words
+    found = []
+    for el in doc.iter(etree.Element):
+        if el is first_para:
             break
-        if _LEAD_ATTR.search(_attrs(sibling)) and dom.text_of(sibling):
-            return [sibling] + bodies
-    return bodies
+        tag = el.tag
+        if tag not in ("h1", "h2", "h3", "h4") and not (
+                tag in ("div", "span", "p", "a", "strong", "td")
+                and _TITLE_CLASS.search(_attrs(el))):
+            continue
+        if lead_words.match_attrs(el.get("class"), el.get("id")):
+            continue
+        text = dom.text_of(el)
+        if 10 <= len(text) <= 300 and not is_chrome(text) and not looks_like_date_line(text):
+            found.append((el, text))
+    return found
+
+
+def _same_title(a: str, b: str) -> bool:
+    a, b = a.casefold(), b.casefold()
+    return a == b or (min(len(a), len(b)) >= 10 and (a.startswith(b) or b.startswith(a)))
+
+
+def _strip_site_name(title: str, meta: dict[str, str]) -> str:
+    site = meta.get("og:site_name", "").strip()
+    pieces = _TITLE_SPLIT.split(title)
+    if len(pieces) > 1 and site and pieces[-1].casefold() == site.casefold():
+        return title[:title.casefold().rfind(site.casefold())].rstrip(" |-–—:»")
+    return title
+
+
+def _find_title(page: _Page, container) -> tuple[str | None, Any]:
+    """(title, its element). The visible headline before the body, the one og:title names when
+    several stand there; else og:title without the site's name; else <title>."""
+    doc, meta = page.doc, page.meta
+    el = _first(page.config.xpath("title"), doc)
+    if el is not None:
+        return _clean_title(dom.text_of(el)), el
+    first_para = dom.first_paragraph(container) if container is not None else None
+    candidates = _heading_candidates(doc, first_para)
+    og = next((meta[k] for k in ("og:title", "twitter:title") if len(meta.get(k, "")) >= 10), None)
+    if og:
+        for el, text in reversed(candidates):
+            if _same_title(text, og) or _same_title(text, _strip_site_name(og, meta)):
+                return _clean_title(text), el
+    if candidates:
+        el, text = candidates[-1]
+        return _clean_title(text), el
+    if og:
+        return _clean_title(_strip_site_name(og, meta)), None
+    page_title = _page_title(doc)
+    for el in doc.iter("h1", "h2"):
+        text = dom.text_of(el)
+        if page_title and len(text) >= 10 and text.casefold() in page_title.casefold():
+            return _clean_title(text), el
+    return _clean_title(page_title), None
+
+
+# --- publication date ---------------------------------------------------------------------------
+
+_STRONG_DATE_META = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+                     "publish_date", "dc.date.issued", "dcterms.created", "dcterms.issued")
+_WEAK_DATE_META = ("dc.date", "date", "article:modified_time")
+_JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
+_NEAR_TITLE_ELEMENTS = 60
+
+
+def _date_from_element(el, config: ParseConfig):
+    raw = el.get(config.date_attribute) if config.date_attribute else dom.visible_text(el)
+    raw = clean_inline(raw or "")
+    found = find_date(raw, month_first=config.month_first)
+    return (found.value, raw[:200], raw) if found else (None, None, raw)
+
+
+def _json_ld_date(doc, config: ParseConfig):
+    for script in doc.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        for raw in _JSON_LD_DATE.findall(script.text):
+            found = find_date(raw, month_first=config.month_first)
+            if found:
+                return found.value, raw
+    return None
+
+
+def _on_page_furniture(el) -> bool:
+    """Inside the page's header bar, a clock or a "today" widget: dates there are not the article's."""
+    words = rules().page_date_words
+    for node in [el, *el.iterancestors()]:
+        if node.tag in ("nav",) or words.match_attrs(node.get("class"), node.get("id")):
+            return True
+    return False
+
+
+def _date_line_after_title(page: _Page, title_el, container):
+    """The short date line printed with the headline ("Thứ hai, 12/02/2024 08:15", "Cập nhật: ..."):
+    between the headline and the body's first paragraph, else just above the headline."""
+    config = page.config
+    first_para = dom.first_paragraph(container) if container is not None else None
+    end = page.position(first_para) if first_para is not None else None
+    for el in title_el.xpath(f"following::*[position() <= {_NEAR_TITLE_ELEMENTS}]"):
+        if end is not None and page.position(el) > end:
+            break
+        if el.tag in ("script", "style", "noscript") or (el.text is None and len(el) == 0):
+            continue
+        text = dom.visible_text(el)
+        if not text or len(text) > 120:
+            continue
+        found = find_date(text, month_first=config.month_first)
+        if found is None:
+            continue
+        if (looks_like_date_line(text, month_first=config.month_first) or _DATE_CLASS.search(_attrs(el))) \
+                and not _on_page_furniture(el) and not any(dom.is_noise(a) for a in (el, *el.iterancestors())):
+            return found.value, text
+    for el in title_el.xpath(f"preceding::*[position() <= {_NEAR_TITLE_ELEMENTS // 6}]")[::-1]:
+        if el.tag in ("script", "style", "noscript") or el.text is None or len(el):
+            continue
+        text = dom.visible_text(el)
+        if text and len(text) <= 120 and looks_like_date_line(text, month_first=config.month_first) \
+                and not _on_page_furniture(el) and not any(dom.is_noise(a) for a in (el, *el.iterancestors())):
+            return find_date(text, month_first=config.month_first).value, text
+    return None
+
+
+def _find_published(page: _Page, title_el, container, main_guess=None) -> tuple[datetime | None, str | None]:
+    """(datetime, raw string), from the article's own metadata before any page furniture:
+    the configured selector, meta tags, JSON-LD, the date line under the headline, <time>, then
+    date-classed elements nearest the headline. A date-looking string that does not parse is
+    returned with None."""
+    doc, meta, config = page.doc, page.meta, page.config
+    unparsed = None
+    el = _first(config.xpath("date"), doc)
+    if el is not None:
+        value, raw, text = _date_from_element(el, config)
+        if value:
+            return value, raw
+        unparsed = text[:200] or None
+
+    def from_meta(keys):
+        nonlocal unparsed
+        for key in keys:
+            if key in meta:
+                found = find_date(meta[key], month_first=config.month_first)
+                if found:
+                    return found.value, meta[key]
+                unparsed = unparsed or meta[key][:200]
+        return None
+
+    found = from_meta(_STRONG_DATE_META) or _json_ld_date(doc, config)
+    if found:
+        return found
+    if title_el is not None:
+        found = _date_line_after_title(page, title_el, container if container is not None else main_guess)
+        if found:
+            return found
+    found = from_meta(_WEAK_DATE_META)
+    if found:
+        return found
+    for el in doc.iter("time"):
+        value = el.get("datetime") or dom.visible_text(el)
+        hit = find_date(value, month_first=config.month_first)
+        if hit and not _on_page_furniture(el):
+            return hit.value, value
+    anchor = page.position(title_el if title_el is not None else container) if (
+        title_el is not None or container is not None) else 0
+    best = None
+    for el in doc.iter("span", "div", "p", "li", "em", "i", "small", "td", "font"):
+        attrs = _attrs(el)
+        if not attrs.strip() or not _DATE_CLASS.search(attrs):
+            continue
+        if container is not None and el is not container and container in el.iterancestors():
+            continue
+        text = dom.visible_text(el)
+        if len(text) > 200:
+            continue
+        hit = find_date(text, month_first=config.month_first)
+        if hit is None:
+            if DATE_HINT.search(text):
+                unparsed = unparsed or text
+            continue
+        if _on_page_furniture(el):
+            continue
+        distance = abs(page.position(el) - anchor)
+        if best is None or distance < best[0]:
+            best = (distance, hit.value, text)
+    if best:
+        return best[1], best[2]
+    if container is not None:
+        scope = container.getparent() if container.getparent() is not None else container
+        for para in dom.paragraphs(scope)[:40]:
+            if looks_like_date_line(para, month_first=config.month_first):
+                return find_date(para, month_first=config.month_first).value, para
+    return None, unparsed
+
+
+# --- body ---------------------------------------------------------------------------------------
+
+def _configured_bodies(page: _Page) -> list:
+    xpath = page.config.xpath("body")
+    if xpath is None:
+        return []
+    found = xpath(page.doc)
+    if not found:
+        log.warning("body selector %r matched nothing; falling back to generic extraction", page.config.body)
+        _flag(page.flags, "selector_miss", {"selector": page.config.body})
+        return []
+    chosen = set(found)
+    return [el for el in found if not any(a in chosen for a in el.iterancestors())]
+
+
+def _prose_chars(el) -> int:
+    return sum(len(p) for p in dom.paragraphs(el) if len(p) >= 80) if el is not None else 0
+
+
+def _find_lead(page: _Page, bodies: list, title_el):
+    """The lead ("sapo") element: lead-classed, between the headline and the first body paragraph."""
+    if not bodies:
+        return None
+    lead_words, lead_attributes = rules().lead_words, rules().lead_attributes
+    first_para = dom.first_paragraph(bodies[0])
+    start = page.position(title_el) if title_el is not None else -1
+    end = page.position(first_para) if first_para is not None else page.position(bodies[0]) + 50
+    for el in page.doc.iter(etree.Element):
+        pos = page.position(el)
+        if pos > end:
+            break
+        if pos <= start or not lead_words.match_attrs(el.get("class"), el.get("id"),
+                                                      *(el.get(a) for a in lead_attributes)):
+            continue
+        if any(el in b.iterancestors() for b in bodies):
+            continue  # a wrapper of the body, not its lead
+        text = dom.visible_text(el)
+        if 40 <= len(text) <= 1500 and dom.link_share(el) < 0.3:
+            return el
+    return None
+
+
+def _lead_by_form(container, meta: dict[str, str]) -> str | None:
+    """A lead known by its form rather than its class: the first paragraph set as a heading or wholly
+    in bold, or the one the page's description repeats."""
+    first = dom.first_paragraph(container)
+    if first is not None:
+        text = dom.visible_text(first)
+        bold = sum(len(dom.text_of(b)) for b in first.iter("strong", "b"))
+        if 60 <= len(text) <= 1500 and (first.tag in ("h2", "h3", "h4") or bold >= 0.9 * len(text)):
+            return text
+    description = clean_inline(meta.get("description") or meta.get("og:description") or "")
+    if len(description) >= 60:
+        key = description[:60].casefold()
+        for para in dom.paragraphs(container)[:6]:
+            if para.casefold().startswith(key) or (len(para) >= 60 and description.casefold().startswith(
+                    para[:60].casefold())):
+                return para
+    return None
+
+
+def _generic_containers(page: _Page, first_guess) -> list:
+    """The main text's container: scored once on the whole page to know which elements hold the
+    article (they survive chrome removal whatever their class), then again without the chrome."""
+    doc = page.doc
+    root = doc.body if doc.find("body") is not None else doc
+    protect = int(0.5 * len(first_guess.text_content())) if first_guess is not None else None
+    dom.remove_noise(root, keep=[first_guess] if first_guess is not None else (), protect_chars=protect)
+    container = dom.main_container(doc)
+    if container is None:
+        body = doc.find("body")
+        return [body] if body is not None else []  # too little text to score: take what there is
+    return dom.with_prose_siblings(container)
 
 
 def _source_outside(doc, bodies: list) -> tuple[str, str] | None:
@@ -288,98 +491,122 @@ def _source_outside(doc, bodies: list) -> tuple[str, str] | None:
     return None
 
 
-def parse_article(html: str, url: str, config: ParseConfig | None = None, province: str | None = None) -> ParsedArticle:
-    """Parse one article page. ``province`` is the portal's province from the registry."""
-    config = config or ParseConfig()
-    flags: list[dict[str, Any]] = []
-    html = nfc(html)
-    doc = dom.load(html)
-    meta = dom.meta_content(doc)
-    canonical = _canonical(doc, meta, url)
-    doorway = _doorway_target(doc, url)
+@dataclass
+class _Body:
+    paragraphs: list[str]
+    source_line: str | None
+    source_outlet: str | None
+    counters: list[str]
+    spam: dict[str, Any]
 
-    lowered = html.lower()
-    page_counters = _page_counters(html, lowered)
-    may_hide = ("none" in lowered and "display" in lowered) or "visibility" in lowered or "aria-hidden" in lowered \
-        or " hidden>" in lowered or " hidden " in lowered
-    hidden = dom.remove_hidden(doc) if may_hide else []
-    for xpath in config.xpath("remove"):
-        for el in xpath(doc):
-            dom.drop(el)
 
-    title_el = _first(config.xpath("title"), doc)
-    title = _clean_title(dom.text_of(title_el)) if title_el is not None else None
-
-    bodies = _body_elements(doc, config, flags)
-    if bodies:
-        bodies = _with_lead(bodies)
-        published_at, published_raw = _find_published(doc, meta, config, bodies[0])
-        for body_el in bodies:
-            dom.remove_noise(body_el)
-    else:
-        published_at, published_raw = _find_published(doc, meta, config, None)
-        dom.remove_noise(doc.body if doc.find("body") is not None else doc)
-        container = dom.main_container(doc)
-        if container is None and doc.find("body") is not None:
-            container = doc.find("body")  # too little text to score: take what there is
-        bodies = [container] if container is not None else []
-        if published_at is None and published_raw is None:
-            published_at, published_raw = _find_published(doc, meta, config, container)
-    if title is None:
-        title = _clean_title(_generic_title(doc, meta, bodies[0] if bodies else None))
-
+def _read_body(doc, bodies: list, title: str | None, config: ParseConfig, hidden: list, doorway: str | None) -> _Body:
+    """Paragraphs of the body containers without chrome, spam runs, or the source line."""
     spam_links = []
+    for body_el in bodies:
+        dom.drop_link_lists(body_el)
     for body_el in bodies:
         for a in list(body_el.iter("a")):
             terms = gambling_terms(dom.text_of(a) + " " + (a.get("href") or ""))
             if terms:
                 spam_links.append({"text": dom.text_of(a), "href": a.get("href"), "terms": terms})
                 dom.drop(a)
-
     raw_paragraphs = [repair_lost_entities(p) for body_el in bodies for p in dom.paragraphs(body_el)]
     cleaned = clean_paragraphs(raw_paragraphs, title=title, month_first=config.month_first)
-
-    runs, run_terms, body_paragraphs = [], [], []
+    runs, run_terms, kept = [], [], []
     for para in cleaned.paragraphs:
         scan = scan_paragraph(para)
         runs.extend(scan.runs)
         run_terms.extend(scan.terms)
         if scan.text:
-            body_paragraphs.append(scan.text)
-    body_text = "\n\n".join(body_paragraphs)
-
+            kept.append(scan.text)
+    spam: dict[str, Any] = {}
+    if runs:
+        spam["injected_runs"] = runs
+        spam["terms"] = list(dict.fromkeys(run_terms))
     hidden_spam = [{"text": b.text[:300], "links": b.links} for b in hidden
-                   if gambling_terms(b.text + " " + " ".join(l["href"] or "" for l in b.links))]
-    if runs or hidden_spam or spam_links or doorway:
-        details: dict[str, Any] = {}
-        if runs:
-            details["injected_runs"] = runs
-            details["terms"] = list(dict.fromkeys(run_terms))
-        if hidden_spam:
-            details["hidden_blocks"] = hidden_spam
-        if spam_links:
-            details["links"] = spam_links
-        if doorway:
-            details["doorway_redirect"] = doorway
-        _flag(flags, "spam_injection", details)
-
-    if cleaned.counters or page_counters:
-        _flag(flags, "boilerplate_visitor_counter",
-              {"in_body": bool(cleaned.counters), "lines": list(dict.fromkeys(cleaned.counters + page_counters))})
+                   if gambling_terms(b.text + " " + " ".join(link["href"] or "" for link in b.links))]
+    if hidden_spam:
+        spam["hidden_blocks"] = hidden_spam
+    if spam_links:
+        spam["links"] = spam_links
+    if doorway:
+        spam["doorway_redirect"] = doorway
     source_line, source_outlet = cleaned.source_line, cleaned.source_outlet
     if source_line is None:
         source_line, source_outlet = _source_outside(doc, bodies) or (None, None)
-    if source_line:
-        _flag(flags, "republished", {"source_line": source_line, "outlet": source_outlet})
+    return _Body(kept, source_line, source_outlet, cleaned.counters, spam)
+
+
+def _quality_flags(page: _Page, body: _Body, body_text: str, published_at, published_raw,
+                   page_counters: list[str], page_main_chars: int) -> None:
+    flags, config = page.flags, page.config
+    if body.spam:
+        _flag(flags, "spam_injection", body.spam)
+    if body.counters or page_counters:
+        _flag(flags, "boilerplate_visitor_counter",
+              {"in_body": bool(body.counters), "lines": list(dict.fromkeys(body.counters + page_counters))})
+    if body.source_line:
+        _flag(flags, "republished", {"source_line": body.source_line, "outlet": body.source_outlet})
     if not body_text:
         _flag(flags, "empty_body", {"chars": 0})
     elif len(body_text) < config.min_body_chars:
         _flag(flags, "short_body", {"chars": len(body_text), "min_chars": config.min_body_chars})
+    if body_text and page_main_chars >= 500 and len(body_text) < _KEPT_SHARE * page_main_chars:
+        _flag(flags, "body_shorter_than_page", {"body_chars": len(body_text), "page_main_chars": page_main_chars})
     if published_at is None:
         _flag(flags, "unparseable_date", {"raw": published_raw,
                                           "reason": "no date found" if published_raw is None else "not a valid date"})
 
-    province_name, province_source = _province(province, source_outlet, title, body_text)
+
+_KEPT_SHARE = 0.5  # a body under half the page's main text means the parser lost part of the article
+
+
+def parse_article(html: str, url: str, config: ParseConfig | None = None, province: str | None = None) -> ParsedArticle:
+    """Parse one article page in three steps: the page's metadata (title, date), the body (lead,
+    paragraphs without chrome, source line, spam), and the quality flags that say what went wrong.
+    ``province`` is the portal's province from the registry."""
+    config = config or ParseConfig()
+    html = nfc(html)
+    doc = dom.load(html)
+    page = _Page(doc=doc, url=url, meta=dom.meta_content(doc), config=config, flags=[])
+    canonical = _canonical(doc, page.meta, url)
+    doorway = _doorway_target(doc, url)
+    page_counters = _page_counters(html, html.lower())
+
+    first_guess = dom.main_container(doc)
+    page_main_chars = _prose_chars(first_guess)
+    hidden = dom.remove_hidden(doc, protect_chars=max(page_main_chars // 2, 200))
+    for xpath in config.xpath("remove"):
+        for el in xpath(doc):
+            dom.drop(el)
+
+    if first_guess is not None and doc not in first_guess.iterancestors():
+        first_guess = dom.main_container(doc)  # it was inside a hidden block
+    bodies = _configured_bodies(page)
+    main_guess = bodies[0] if bodies else first_guess
+    title, title_el = _find_title(page, main_guess)
+    published_at, published_raw = _find_published(page, title_el, bodies[0] if bodies else None, main_guess)
+    if bodies:
+        for body_el in bodies:
+            dom.remove_noise(body_el)
+    else:
+        bodies = _generic_containers(page, first_guess)
+    page.order.clear()
+
+    lead_el = _find_lead(page, bodies, title_el)
+    if lead_el is not None and not any(b is lead_el or b in lead_el.iterancestors() for b in bodies):
+        bodies = [lead_el] + bodies  # a lead outside the body's containers
+    lead = dom.visible_text(lead_el) if lead_el is not None else (
+        _lead_by_form(bodies[0], page.meta) if bodies else None)
+    body = _read_body(doc, bodies, title, config, hidden, doorway)
+    body_text = "\n\n".join(body.paragraphs)
+    lead = repair_lost_entities(clean_inline(lead)) if lead else None
+    if lead and not any(p.startswith(lead[:60]) for p in body.paragraphs[:3]):
+        lead = None  # cleaned away as chrome, or far from the start: not a lead
+
+    _quality_flags(page, body, body_text, published_at, published_raw, page_counters, page_main_chars)
+    province_name, province_source = _province(province, body.source_outlet, title, body_text)
     return ParsedArticle(
         url=url,
         canonical_url=canonical,
@@ -387,11 +614,12 @@ def parse_article(html: str, url: str, config: ParseConfig | None = None, provin
         published_at=published_at,
         published_raw=published_raw,
         body_text=body_text,
-        source_line=source_line,
-        source_outlet=source_outlet,
+        lead=lead,
+        source_line=body.source_line,
+        source_outlet=body.source_outlet,
         province=province_name,
         province_source=province_source,
-        quality_flags=flags,
+        quality_flags=page.flags,
         fingerprint=f"{simhash(body_text):016x}",
         body_sha256=hashlib.sha256(body_text.encode("utf-8")).hexdigest(),
     )

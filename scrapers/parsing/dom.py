@@ -15,11 +15,11 @@ BLOCK_TAGS = frozenset(
     "p div br h1 h2 h3 h4 h5 h6 li ul ol tr td th table tbody thead tfoot section article header main figure "
     "figcaption blockquote pre dd dt dl center hr address caption".split())
 _CONTAINER_TAGS = frozenset("div td article section main body blockquote center dd li form".split())
-_SKIP_TAGS = frozenset(("script", "style", "noscript", "template"))
+_SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "select", "option", "textarea"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _local = threading.local()
-_MAYBE_HIDDEN = etree.XPath("descendant-or-self::*[@style or @hidden or @aria-hidden]")
+_MAYBE_HIDDEN = etree.XPath("descendant-or-self::*[@style or @hidden or @aria-hidden or @class or @id]")
 
 
 _CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
@@ -74,30 +74,48 @@ class HiddenBlock:
     links: list[dict]
 
 
-def remove_hidden(root) -> list[HiddenBlock]:
-    """Drop elements hidden from readers (display:none, visibility:hidden, hidden attribute)."""
+def _hidden_by_class(el) -> bool:
+    hidden = rules().hidden_class_tokens
+    return any(token.lower() in hidden for value in (el.get("class"), el.get("id")) if value for token in value.split())
+
+
+def remove_hidden(root, protect_chars: int | None = None) -> list[HiddenBlock]:
+    """Drop elements hidden from readers: display:none, visibility:hidden, the hidden attribute,
+    aria-hidden, and the hiding classes of CSS frameworks (d-none...).
+
+    A block hidden only by a class is kept when it holds ``protect_chars`` of text or more: some
+    portals collapse the rest of the article behind a "read more" button that way."""
     blocks = []
     for el in _MAYBE_HIDDEN(root):
+        if el.tag in ("html", "body") or el.getparent() is None:
+            continue
         style = el.get("style")
         if (style and _HIDDEN_STYLE.search(style)) or el.get("hidden") is not None or el.get("aria-hidden") == "true":
-            if el.tag in ("html", "body") or el.getparent() is None:
-                continue
-            links = [{"text": text_of(a), "href": a.get("href")} for a in el.iter("a") if a.get("href")]
-            blocks.append(HiddenBlock(text_of(el), links))
-            drop(el)
+            pass
+        elif not _hidden_by_class(el) or (protect_chars and len(el.text_content()) >= protect_chars):
+            continue
+        links = [{"text": text_of(a), "href": a.get("href")} for a in el.iter("a") if a.get("href")]
+        blocks.append(HiddenBlock(text_of(el), links))
+        drop(el)
     return blocks
 
 
 def is_noise(el) -> bool:
+    """Page chrome by tag, class/id token, landmark role or a role-naming attribute."""
     r = rules()
     if el.tag in r.noise_tags:
         return True
-    attrs = (el.get("class") or "") + " " + (el.get("id") or "")
-    return bool(attrs.strip()) and bool(r.noise_class.search(attrs))
+    if r.noise_words.match_attrs(el.get("class"), el.get("id")):
+        return True
+    role = el.get("role")
+    if role and role.lower() in r.noise_roles:
+        return True
+    return any(r.noise_words.match_attrs(el.get(name)) for name in r.noise_attributes if el.get(name))
 
 
-def remove_noise(root, keep=()) -> list[tuple[str, object]]:
-    """Drop chrome elements under ``root`` (never one in ``keep`` or their ancestors).
+def remove_noise(root, keep=(), protect_chars: int | None = None) -> list[tuple[str, object]]:
+    """Drop chrome elements under ``root``: never one in ``keep`` or their ancestors, nor one holding
+    ``protect_chars`` of text or more (a wrapper named "sidebar-1" around the whole article).
 
     Returns (tag + class + id, former parent) of each dropped element, so callers can tell where
     a visitor counter was.
@@ -109,13 +127,21 @@ def remove_noise(root, keep=()) -> list[tuple[str, object]]:
     doomed = [el for el in root.iter(etree.Element)
               if el is not root and el not in protected and el.tag not in ("html", "body") and is_noise(el)]
     removed = []
+    noise_tags = rules().noise_tags
     for el in doomed:
         parent = el.getparent()
         if parent is None:
             continue
+        if protect_chars and el.tag not in noise_tags and len(el.text_content()) >= protect_chars:
+            continue
         removed.append((f"{el.tag} {el.get('class') or ''} {el.get('id') or ''}".strip(), parent))
         el.drop_tree()
     return removed
+
+
+def visible_text(el) -> str:
+    """The element's text as a reader sees it: no script or style content."""
+    return " ".join(paragraphs(el))
 
 
 def paragraphs(root) -> list[str]:
@@ -205,11 +231,13 @@ def _link_len(el) -> int:
     return sum(len(a.text_content()) for a in el.iter("a"))
 
 
-def _widen(el, share: float = 0.8, max_link_density: float = 0.2):
-    """Climb to the parent while the chosen element holds most of its text, so a lead paragraph,
-    a source line or a caption beside the body container comes along."""
+def _widen(el, share: float = 0.8, max_link_density: float = 0.2, max_levels: int = 1):
+    """Climb to the parent while the chosen element holds most of its text, so a caption or a
+    paragraph beside the body container comes along; a level or so only, or once the chrome is gone
+    the climb reaches the page's outer wrapper with its header. (The lead and the source line
+    are looked for on their own.)"""
     text_len = len(el.text_content().strip())
-    while True:
+    for _ in range(max_levels):
         parent = el.getparent()
         if parent is None or parent.tag in ("body", "html"):
             return el
@@ -217,3 +245,62 @@ def _widen(el, share: float = 0.8, max_link_density: float = 0.2):
         if parent_len == 0 or text_len / parent_len < share or _link_len(parent) / parent_len > max_link_density:
             return el
         el, text_len = parent, parent_len
+    return el
+
+
+def link_share(el) -> float:
+    """Share of the element's text that is link text."""
+    text_len = len(el.text_content()) or 1
+    return min(_link_len(el) / text_len, 1.0)
+
+
+_SENTENCE_END = re.compile(r"[.!?…:;\"”)]\s*$")
+
+
+def _is_prose_block(el) -> bool | None:
+    """True: running text; False: a block of other text (links, tags, captions); None: too little text
+    to say (an ad slot, an image, a spacer)."""
+    text_len = len(el.text_content().strip())
+    if text_len < 80:
+        return None
+    if link_share(el) > 0.25:
+        return False
+    return any(len(p) >= 80 and _SENTENCE_END.search(p) for p in paragraphs(el))
+
+
+def with_prose_siblings(el) -> list:
+    """The container plus the blocks of running text right before and after it under the same parent:
+    an in-article ad slot or a template splits one story into sibling containers."""
+    parent = el.getparent()
+    if parent is None or parent.tag == "html":
+        return [el]
+    siblings = [s for s in parent if isinstance(s.tag, str) and s.tag not in _SKIP_TAGS]
+    at = siblings.index(el)
+    before, after = [], []
+    for run, out in ((reversed(siblings[:at]), before), (siblings[at + 1:], after)):
+        for sib in run:
+            verdict = _is_prose_block(sib)
+            if verdict is False:
+                break
+            if verdict:
+                out.append(sib)
+    return [*reversed(before), el, *after]
+
+
+def drop_link_lists(root, max_share: float = 0.4) -> int:
+    """Drop the lists of links a story embeds in its text ("Đọc thêm: ..." tables, headline lists):
+    blocks of two links or more that are mostly link text and a small part of the story."""
+    total = len(root.text_content()) or 1
+    doomed = []
+    for el in root.iter("table", "ul", "ol", "div", "section"):
+        if el is root or any(d in el.iterancestors() for d in doomed):
+            continue
+        links = [a for a in el.iter("a") if a.text_content().strip()]
+        if len(links) < 2:
+            continue
+        text_len = len(el.text_content().strip())
+        if text_len < max_share * total and link_share(el) > 0.5:
+            doomed.append(el)
+    for el in doomed:
+        drop(el)
+    return len(doomed)

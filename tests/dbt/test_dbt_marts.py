@@ -1,8 +1,8 @@
 """dbt on a real Postgres: a few articles from Hà Giang, Tuyên Quang, Hậu Giang and Cần Thơ go through
 `dbt build`; the marts must map old provinces to new ones, resolve conflicts by the documented rule,
-stay in step with re-extraction incrementally, and equal a full refresh.
+keep the extractor's years and follow re-extraction on the next build.
 
-One database and one `dbt build` are shared by the module; the incremental scenario runs last.
+One database and one `dbt build` are shared by the module; the scenarios that change staging run last.
 """
 from __future__ import annotations
 
@@ -20,9 +20,6 @@ from vnict.pipeline import run_dbt
 
 pytestmark = pytest.mark.integration
 
-# Incremental runs in these tests re-read only what changed since the watermark, with no grace period.
-NO_LOOKBACK = ["--vars", "{incremental_lookback: '0 seconds'}"]
-
 ARTICLES = [
     # article_id, portal, province as reported, published, republished from
     ("hg1", "hagiang", "Hà Giang", date(2024, 1, 10), None),
@@ -37,7 +34,8 @@ ARTICLES = [
 MENTIONS = [
     # mention_id, article, indicator, value, denominator, unit, qualifier, target, year, year_source
     ("hg1-bts", "hg1", "bts_stations", 1700, None, "count", "approx", False, 2023, "explicit"),
-    ("hg1-fiber", "hg1", "households_fiber_pct", Decimal("105.48"), None, "percent", "exact", False, None, "none"),
+    # no year next to the figure: the extractor dates a January review to the year before
+    ("hg1-fiber", "hg1", "households_fiber_pct", Decimal("105.48"), None, "percent", "exact", False, 2023, "inferred"),
     ("hg2-bts", "hg2", "bts_stations", 1712, None, "count", "exact", False, 2023, "explicit"),
     ("hg3-bts", "hg3", "bts_stations", 1712, None, "count", "exact", False, 2023, "explicit"),
     ("tq1-bts", "tq1", "bts_stations", 2100, None, "count", "exact", False, 2023, "explicit"),
@@ -45,7 +43,9 @@ MENTIONS = [
     ("tq2-full", "tq2", "online_services_full", 1200, None, "count", "exact", False, 2025, "explicit"),
     ("hau1-bts", "hau1", "bts_stations", 939, None, "count", "exact", False, 2020, "explicit"),
     ("hau1-bts-2019", "hau1", "bts_stations", 906, None, "count", "exact", False, 2019, "explicit"),
-    ("hau1-online", "hau1", "online_application_rate_pct", 60, None, "percent", "at_least", True, None, "none"),
+    ("hau1-online", "hau1", "online_application_rate_pct", 60, None, "percent", "at_least", True, 2021, "inferred"),
+    # nothing dates it: no year, so no chosen value either
+    ("hau1-undated", "hau1", "official_email_accounts", 1200, None, "count", "exact", False, None, "none"),
     ("hau1-csdl", "hau1", "national_databases_connected", 18, 22, "count", "exact", False, 2020, "explicit"),
     ("ct1-bts", "ct1", "bts_stations", 1500, None, "count", "exact", False, 2023, "explicit"),
     # Implausible, as real reports sometimes are: more databases than exist, a year after publication.
@@ -80,21 +80,6 @@ def insert_mentions(conn, rows, version="test-1"):
 def query(dsn, sql, params=None):
     with psycopg.connect(dsn, autocommit=True) as conn:
         return conn.execute(sql, params).fetchall()
-
-
-def snapshot(dsn):
-    """Every marts table as a sorted list of rows, without dbt's own timestamps."""
-    tables = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for (table,) in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"):
-            columns = [c for (c,) in conn.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts'"
-                " and table_name = %s and column_name not in ('conformed_at', 'resolved_at') order by ordinal_position", (table,))]
-            rows = conn.execute(
-                f"select {', '.join(columns)} from marts.{table} order by 1").fetchall()
-            tables[table] = (columns, rows)
-    return tables
 
 
 @pytest.fixture(scope="module")
@@ -153,36 +138,37 @@ def test_facts_keep_reported_province_and_carry_current_one(warehouse):
                             " union all select province_name, province_name_current from marts.fct_egov_indicators) f"
                             " group by 1, 2 order by 1, 2")
     assert rows == [("Cần Thơ", "Cần Thơ", 1), ("Hà Giang", "Tuyên Quang", 5),
-                    ("Hậu Giang", "Cần Thơ", 4), ("Tuyên Quang", "Tuyên Quang", 4)]
+                    ("Hậu Giang", "Cần Thơ", 5), ("Tuyên Quang", "Tuyên Quang", 4)]
     total = sum(query(warehouse, f"select count(*) from {t}")[0][0] for t in FACT_TABLES)
     assert total == len(MENTIONS)
 
 
-def test_province_indicator_year_charts_merged_provinces(warehouse):
-    tuyen_quang = query(warehouse, "select province_key, province_name from marts.province_indicator_year"
+def test_province_indicator_years_chart_merged_provinces(warehouse):
+    tuyen_quang = query(warehouse, "select province_key, province_name from marts.fct_province_indicator_years"
                                    " where province_name_current = 'Tuyên Quang' group by 1, 2 order by 1")
     assert tuyen_quang == [("current-08", "Tuyên Quang"), ("legacy-02", "Hà Giang"), ("legacy-08", "Tuyên Quang")]
-    can_tho = query(warehouse, "select distinct province_name from marts.province_indicator_year"
+    can_tho = query(warehouse, "select distinct province_name from marts.fct_province_indicator_years"
                                " where province_name_current = 'Cần Thơ' order by 1")
     assert can_tho == [("Cần Thơ",), ("Hậu Giang",)]
 
 
 def test_conflict_resolution_prefers_exact_original_figure(warehouse):
     row = query(warehouse, "select value, qualifier, chosen_article_id, mention_count, article_count,"
-                           " agreeing_article_count, value_spread from marts.province_indicator_year"
+                           " agreeing_article_count, value_spread from marts.fct_province_indicator_years"
                            " where province_key = 'legacy-02' and indicator_code = 'bts_stations'"
                            " and reference_year = 2023 and not is_target")
     # 1.700 (approx) loses to 1.712 (exact); of the two exact ones the original beats the later copy.
     assert row == [(Decimal("1712"), "exact", "hg2", 3, 3, 2, Decimal("12"))]
 
 
-def test_years_inferred_from_publication_date(warehouse):
+def test_years_are_the_extractors(warehouse):
     rows = dict(query(warehouse, "select mention_id, reference_year from marts.fct_infrastructure_indicators"
-                                 " where year_source = 'published_date' union all"
+                                 " where year_source <> 'explicit' union all"
                                  " select mention_id, reference_year from marts.fct_egov_indicators"
-                                 " where year_source = 'published_date'"))
-    # A January review reports the previous year; a target stated in January is for that year.
-    assert rows == {"hg1-fiber": 2023, "hau1-online": 2021}
+                                 " where year_source <> 'explicit'"))
+    assert rows == {"hg1-fiber": 2023, "hau1-online": 2021, "hau1-undated": None}
+    assert query(warehouse, "select count(*) from marts.fct_province_indicator_years"
+                            " where indicator_code = 'official_email_accounts'") == [(0,)]
 
 
 def test_online_services_keep_their_regime(warehouse):
@@ -194,23 +180,12 @@ def test_online_services_keep_their_regime(warehouse):
 def test_bi_reader_reads_marts_only(warehouse):
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute("set role bi_reader")
-        assert conn.execute("select count(*) from marts.province_indicator_year").fetchone()[0] > 0
+        assert conn.execute("select count(*) from marts.fct_province_indicator_years").fetchone()[0] > 0
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select count(*) from staging.indicator_mentions")
 
 
-def test_incremental_runs_follow_reextraction_and_equal_full_refresh(warehouse, dbt_paths):
-    untouched_before = query(warehouse, "select conformed_at from marts.fct_infrastructure_indicators"
-                                        " where mention_id = 'hau1-bts'")
-
-    run_dbt(warehouse, ["run", *dbt_paths, *NO_LOOKBACK])
-    assert snapshot(warehouse)["province_indicator_year"][1], "marts empty after a rerun"
-    for table in FACT_TABLES:
-        dupes = query(warehouse, f"select mention_id from {table} group by 1 having count(*) > 1")
-        assert dupes == []
-    total = sum(query(warehouse, f"select count(*) from {t}")[0][0] for t in FACT_TABLES)
-    assert total == len(MENTIONS)
-
+def test_next_build_follows_reextraction(warehouse, dbt_paths):
     # A new extractor version re-reads hg1 (its mentions replaced), a new article arrives, the
     # Cần Thơ article is deleted, and a re-parse finds that tq1 was about Hà Giang after all.
     with psycopg.connect(warehouse, autocommit=True) as conn:
@@ -223,102 +198,53 @@ def test_incremental_runs_follow_reextraction_and_equal_full_refresh(warehouse, 
         insert_mentions(conn, [("hg4-bts", "hg4", "bts_stations", 1800, None, "count", "exact", False, 2024,
                                 "explicit")])
         conn.execute("delete from staging.articles where article_id = 'ct1'")
-    run_dbt(warehouse, ["run", *dbt_paths, *NO_LOOKBACK])
+    run_dbt(warehouse, ["build", *dbt_paths])
 
     ids = {r[0] for t in FACT_TABLES for r in query(warehouse, f"select mention_id from {t}")}
     assert {"hg1-bts-v2", "hg4-bts"} <= ids
     assert not ids & {"hg1-bts", "hg1-fiber", "ct1-bts"}
     assert len(ids) == len(MENTIONS) - 3 + 2
     group = query(warehouse, "select value, chosen_article_id, mention_count, value_spread"
-                             " from marts.province_indicator_year where province_key = 'legacy-02'"
+                             " from marts.fct_province_indicator_years where province_key = 'legacy-02'"
                              " and indicator_code = 'bts_stations' and reference_year = 2023")
     assert group == [(Decimal("1712"), "hg2", 4, Decimal("388"))]
     # Groups left without figures are gone: hg1's fibre share, Cần Thơ, Tuyên Quang's BTS count.
-    left = query(warehouse, "select province_key, indicator_code from marts.province_indicator_year"
+    left = query(warehouse, "select province_key, indicator_code from marts.fct_province_indicator_years"
                             " where indicator_code = 'households_fiber_pct' or province_key in ('legacy-92', 'legacy-08')")
     assert left == []
-    # Articles that did not change were not rebuilt.
-    assert query(warehouse, "select conformed_at from marts.fct_infrastructure_indicators"
-                            " where mention_id = 'hau1-bts'") == untouched_before
-
-    incremental = snapshot(warehouse)
-    run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
-    assert snapshot(warehouse) == incremental
-
-
-def _warned_tests(dbt_paths) -> dict[str, int]:
-    results = json.loads((Path(dbt_paths[1]) / "run_results.json").read_text())["results"]
-    return {r["unique_id"].split(".")[2]: r["failures"] for r in results
-            if r["unique_id"].startswith("test.") and r["status"] == "warn"}
-
-
-def test_nightly_tests_check_the_latest_batch_and_full_history_on_demand(warehouse, dbt_paths):
-    """After the full refresh above every row is one batch; a new article (an impossible share and a
-    plausible BTS count) is the next batch of both fact tables. The build's tests report the new share
-    alone; the full-history run also reports the old implausible figures (25 of 22 databases, a 2030
-    BTS count)."""
-    with psycopg.connect(warehouse, autocommit=True) as conn:
-        insert_articles(conn, [("dt1", "dongthap", "Đồng Tháp", date(2024, 7, 1), None)])
-        insert_mentions(conn, [("dt1-online", "dt1", "online_application_rate_pct", Decimal("150"), None,
-                                "percent", "exact", False, 2024, "explicit"),
-                               ("dt1-bts", "dt1", "bts_stations", 2000, None, "count", "exact", False, 2024,
-                                "explicit")])
-    run_dbt(warehouse, ["build", *dbt_paths, *NO_LOOKBACK])
-    latest = _warned_tests(dbt_paths)
-    assert {name: n for name, n in latest.items() if "_fct_" in name} == {
-        "percent_in_range_fct_egov_indicators_value": 1}
-
-    run_dbt(warehouse, ["test", *dbt_paths, "--vars", "{test_full_history: true}"])
-    history = {name.split("_fct_")[0]: n for name, n in _warned_tests(dbt_paths).items() if "_fct_" in name}
-    assert history == {"percent_in_range": 1, "value_not_above_denominator": 1, "reference_year_plausible": 1}
 
 
 def test_article_read_again_with_no_figures_leaves_the_marts(warehouse, dbt_paths):
-    """The extractor re-reads dt1 and finds nothing: staging keeps no trace of its figures but the
-    removal the trigger records, from which the incremental run drops its facts and groups."""
+    """The extractor re-reads dt1 and finds nothing: the next build drops its facts and groups."""
     from warehouse.mentions import MentionStore
+
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        insert_articles(conn, [("dt1", "dongthap", "Đồng Tháp", date(2024, 7, 1), None)])
+        insert_mentions(conn, [("dt1-bts", "dt1", "bts_stations", 2000, None, "count", "exact", False, 2024,
+                                "explicit")])
+    run_dbt(warehouse, ["build", *dbt_paths])
+    assert query(warehouse, "select count(*) from marts.fct_province_indicator_years"
+                            " where chosen_article_id = 'dt1'") == [(1,)]
 
     with psycopg.connect(warehouse) as conn:
         MentionStore(conn).replace("dt1", [], "test-3")
-    assert query(warehouse, "select article_id from staging.mention_removals where article_id = 'dt1'") == [("dt1",)]
-
-    run_dbt(warehouse, ["run", *dbt_paths, *NO_LOOKBACK])
+    run_dbt(warehouse, ["build", *dbt_paths])
     facts = [r for t in FACT_TABLES for r in query(warehouse, f"select mention_id from {t} where article_id = 'dt1'")]
     assert facts == []
-    assert query(warehouse, "select count(*) from marts.province_indicator_year"
+    assert query(warehouse, "select count(*) from marts.fct_province_indicator_years"
                             " where chosen_article_id = 'dt1'") == [(0,)]
-    assert query(warehouse, "select count(*) from dbt_intermediate.int_province_indicator_years_resolved"
-                            " where 'dt1' = any(article_ids)") == [(0,)]
-
-    incremental = snapshot(warehouse)
-    run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
-    assert snapshot(warehouse) == incremental
 
 
-def _coverage_failures(dsn, dbt_paths, *extra) -> list[str]:
-    """Mentions the coverage test reports, read from the test's stored failures."""
+def test_coverage_test_reports_a_fact_lost_from_the_marts(warehouse, dbt_paths):
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("delete from marts.fct_infrastructure_indicators where mention_id = 'hau1-bts'")
     with pytest.raises(RuntimeError):
-        run_dbt(dsn, ["test", *dbt_paths, "--select", "assert_facts_cover_catalogued_mentions",
-                      "--store-failures", *extra])
-    return sorted(r[0] for r in query(dsn, "select mention_id from dbt_test__audit.assert_facts_cover_catalogued_mentions"))
+        run_dbt(warehouse, ["test", *dbt_paths, "--select", "assert_facts_cover_catalogued_mentions",
+                            "--store-failures"])
+    assert query(warehouse, "select mention_id, problem from dbt_test__audit.assert_facts_cover_catalogued_mentions"
+                 ) == [("hau1-bts", "missing from facts")]
 
-
-def test_coverage_test_checks_the_latest_run_and_full_history_on_demand(warehouse, dbt_paths):
-    """A new article is the nightly run's work; a fact lost from it is reported by the nightly test,
-    one lost from an older article only by the full-history run."""
-    with psycopg.connect(warehouse, autocommit=True) as conn:
-        insert_articles(conn, [("kg1", "kiengiang", "Kiên Giang", date(2024, 8, 1), None)])
-        insert_mentions(conn, [("kg1-bts", "kg1", "bts_stations", 2100, None, "count", "exact", False, 2024,
-                                "explicit")])
-    run_dbt(warehouse, ["build", *dbt_paths, *NO_LOOKBACK])
-
-    with psycopg.connect(warehouse, autocommit=True) as conn:
-        conn.execute("delete from marts.fct_infrastructure_indicators where mention_id in ('kg1-bts', 'hau1-bts')")
-    assert _coverage_failures(warehouse, dbt_paths, *NO_LOOKBACK) == ["kg1-bts"]
-    assert _coverage_failures(warehouse, dbt_paths, "--vars", "{test_full_history: true}") == [
-        "hau1-bts", "kg1-bts"]
-
-    run_dbt(warehouse, ["run", "--full-refresh", *dbt_paths])
+    run_dbt(warehouse, ["build", *dbt_paths])
     run_dbt(warehouse, ["test", *dbt_paths, "--select", "assert_facts_cover_catalogued_mentions"])
 
 

@@ -1,4 +1,4 @@
-"""The server stack: docker-compose.yml must be valid and wire the services of the design."""
+"""The server stack: docker-compose.yml must be valid and wire the services README describes."""
 import os
 import shutil
 import subprocess
@@ -57,7 +57,7 @@ def test_api_listens_on_loopback_by_default(resolved):
     assert hosts == ["127.0.0.1"] * len(ports), ports
 
 
-def test_stack_has_the_services_of_the_design(resolved):
+def test_stack_has_the_airflow_services_the_broker_and_both_databases(resolved):
     assert {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
             "airflow-worker", "redis", "airflow-db", "warehouse"} <= set(resolved["services"])
 

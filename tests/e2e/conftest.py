@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.ports import MIRROR_PORTS, free_port_run
 from vnict.settings import REPO_ROOT
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -87,7 +88,7 @@ def e2e_stack():
     overrides = {
         "VNICT_STATE_DIR": str(state),
         "VNICT_PG_PORT": str(_free_port()),
-        "VNICT_MIRROR_PORT": str(_free_port()),
+        "VNICT_MIRROR_PORT": str(free_port_run(MIRROR_PORTS)),
         "VNICT_AIRFLOW_PORT": str(_free_port()),
         "VNICT_SOURCES": "mirror",
         "VNICT_TASK_RETRIES": "1",
@@ -130,7 +131,7 @@ def e2e_stack():
             stack.stop()
         if mirror:
             mirror.stop()
-        EmbeddedPostgres(settings).stop()
+        EmbeddedPostgres(settings.warehouse).stop()
         shutil.rmtree(state, ignore_errors=True)
         for k, v in saved.items():
             if v is None:

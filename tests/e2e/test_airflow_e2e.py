@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import psycopg
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]  # Airflow end to end, on a real Postgres
 
 NIGHTLY = "provincial_ict_nightly"
 REPROCESS = "provincial_ict_reprocess"

@@ -1,4 +1,4 @@
-"""`vnict extract`: the CLI contract of design.md."""
+"""`vnict extract`: the JSON lines it prints, from a manifest or from text files."""
 from __future__ import annotations
 
 import json

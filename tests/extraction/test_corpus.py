@@ -3,22 +3,20 @@ scored no lower than the figures recorded in eval/baseline.json (the evaluation 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "eval" / "corpus"
 
 
 def _evaluate_module():
-    spec = importlib.util.spec_from_file_location("evaluate", ROOT / "eval" / "evaluate.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(ROOT / "eval" / "evaluate.py")
 
 
 @pytest.fixture(scope="module")

@@ -3,20 +3,18 @@ hand-labelled, scored with the shared scorer: a regression guard for rules beyon
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 from pathlib import Path
 
 from extraction import extract
+from tests.scripts import load_script
 
 HERE = Path(__file__).parent / "fixtures"
 SCORER = Path(__file__).resolve().parents[2] / "eval" / "score_extraction.py"
 
 
 def test_other_provinces_scored():
-    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
-    scorer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scorer)
+    scorer = load_script(SCORER)
     pred = []
     for line in (HERE / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
         meta = json.loads(line)

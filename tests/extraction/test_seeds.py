@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from extraction import extract
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "portal_mirror" / "content" / "seed_articles"
@@ -17,10 +17,7 @@ SCORER = ROOT / "eval" / "score_extraction.py"
 
 
 def _scorer():
-    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(SCORER)
 
 
 @pytest.fixture(scope="module")

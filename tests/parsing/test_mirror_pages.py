@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import portal_mirror
+from scrapers.charset import decode_body
 from scrapers.parsing import ParseConfig, near_duplicate, parse_article
-
-portal_mirror = pytest.importorskip("portal_mirror")
-from scrapers.charset import decode_body  # noqa: E402
-from scrapers.registry import load_registry  # noqa: E402
+from scrapers.registry import load_registry
 
 REPO = Path(__file__).resolve().parents[2]
 BOILERPLATE = ["A- A A+", "Chia sẻ bài viết", "Tăng tương phản", "Giảm tương phản", "Thống kê truy cập",

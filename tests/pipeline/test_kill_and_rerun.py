@@ -16,6 +16,8 @@ from portal_mirror import MirrorServer
 from vnict import pipeline
 from vnict.settings import REPO_ROOT
 
+pytestmark = pytest.mark.integration  # needs a real Postgres
+
 RUN = """
 import json, sys
 from datetime import datetime

@@ -13,6 +13,8 @@ import pytest
 from portal_mirror import MirrorServer
 from vnict import pipeline
 
+pytestmark = pytest.mark.integration  # needs a real Postgres
+
 SEED_PROVINCES = {
     "000_b826024c2f3ec572.txt": "Hà Giang",
     "001_043c0eecbb89d818.txt": "Hà Giang",

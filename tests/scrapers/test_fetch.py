@@ -213,6 +213,18 @@ def test_redirect_to_private_address_refused_unless_allowed(make_server):
     assert followed.ok and followed.final_url == target.url + "/x" and followed.redirects == (target.url + "/x",)
 
 
+def test_robots_txt_is_fetched_under_the_same_redirect_policy(make_server):
+    target = make_server({"/robots.txt": Reply(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"})})
+    origin = make_server({"/robots.txt": Reply(301, b"", {"Location": target.url + "/robots.txt"}), "*": Reply()})
+    with fast_fetcher(allow_private=False) as f:
+        blocked = f.fetch(origin.url + "/page")
+    assert blocked.error_kind == "robots_unavailable" and "private/loopback" in blocked.error
+    assert target.paths() == [] and origin.paths() == ["/robots.txt"]
+    with fast_fetcher(allow_private=True) as f:
+        assert f.fetch(origin.url + "/page").ok
+    assert target.paths() == ["/robots.txt"]
+
+
 def test_offsite_redirect_refused_when_hosts_are_restricted(make_server):
     other = make_server({"*": Reply()})
     origin = make_server({"/doorway": Reply(302, b"", {"Location": other.url + "/casino"})})

@@ -8,16 +8,14 @@ from datetime import datetime
 
 import pytest
 
-portal_mirror = pytest.importorskip("portal_mirror")
-from portal_mirror import FaultPlan, MirrorServer  # noqa: E402
-
-from scrapers.crawl import MemoryPageStore, crawl_portal  # noqa: E402
-from scrapers.discovery import discover, normalise_url  # noqa: E402
-from scrapers.fetch import Fetcher, HostPolicy  # noqa: E402
-from scrapers.registry import VN_TZ, LinkRules, load_registry  # noqa: E402
+from portal_mirror import FaultPlan, MirrorServer
+from scrapers.crawl import MemoryPageStore, crawl_portal
+from scrapers.discovery import discover, normalise_url
+from scrapers.fetch import Fetcher, HostPolicy
+from scrapers.registry import VN_TZ, LinkRules, load_registry
 
 SITES = ["hagiang_stttt", "hagiang_portal", "dongthap_stttt", "cantho_sokhcn", "baohaugiang",
-         "tuyenquang_stttt", "tuyenquang_portal"]
+         "tuyenquang_stttt", "tuyenquang_portal", "baotuyenquang"]
 
 
 def day(*a) -> datetime:
@@ -60,6 +58,14 @@ def expected_urls(mirror, site_id, start, end, with_faults=True) -> set[str]:
     return urls
 
 
+def discovered_urls(portal, start, end, register: bool = False) -> set[str]:
+    """The URLs discovery finds for a portal over an interval (normalised), on a quick fetcher."""
+    with fast_fetcher() as f:
+        if register:
+            f.register(portal.base_url, portal.host_policy())
+        return {normalise_url(a.url) for a in discover(portal, start, end, f)}
+
+
 @pytest.mark.parametrize("site_id", SITES)
 @pytest.mark.parametrize("start, end", [(day(2018, 1, 1), day(2026, 1, 1)), (day(2021, 1, 1), day(2023, 7, 1))])
 def test_discovery_returns_exactly_the_mirror_articles_in_the_interval(mirror, registry, site_id, start, end):
@@ -77,9 +83,7 @@ def test_discovery_returns_exactly_the_mirror_articles_in_the_interval(mirror, r
 def test_portal_without_selectors_falls_back_to_generic_link_discovery(mirror, registry, site_id):
     portal = replace(registry.get(site_id), links=LinkRules(), discovery=("listing",))
     start, end = day(2018, 1, 1), day(2026, 1, 1)
-    with fast_fetcher() as f:
-        found = discover(portal, start, end, f)
-    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, site_id, start, end)
+    assert discovered_urls(portal, start, end) == expected_urls(mirror, site_id, start, end)
 
 
 @pytest.mark.parametrize("site_id", ["baohaugiang", "tuyenquang_portal"])
@@ -89,11 +93,9 @@ def test_short_interval_on_a_legacy_site_uses_the_date_archive(mirror, registry,
     start = target.published.replace(hour=0, minute=0, second=0)
     end = day(start.year, start.month, start.day + 1) if start.day < 28 else start.replace(hour=23, minute=59)
     mirror.clear_requests()
-    with fast_fetcher() as f:
-        f.register(portal.base_url, portal.host_policy())
-        found = discover(portal, start, end, f)
-    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, site_id, start, end)
-    assert normalise_url(target.url) in {normalise_url(a.url) for a in found}
+    found = discovered_urls(portal, start, end, register=True)
+    assert found == expected_urls(mirror, site_id, start, end)
+    assert normalise_url(target.url) in found
     paths = [r["path"] for r in mirror.requests() if r["site_id"] == site_id]
     assert any(p.startswith("/xem-tin-theo-ngay.html") for p in paths)
     assert not any(p.split("?")[0] in ("/thoi-su.html", "/tin-tuc.html") for p in paths)
@@ -241,9 +243,7 @@ def test_recent_interval_on_nukeviet_is_read_from_the_feed_alone(mirror, registr
     portal = registry.get("cantho_sokhcn")
     start, end = day(2025, 1, 1), day(2026, 1, 1)
     mirror.clear_requests()
-    with fast_fetcher() as f:
-        found = discover(portal, start, end, f)
-    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, "cantho_sokhcn", start, end) != set()
+    assert discovered_urls(portal, start, end) == expected_urls(mirror, "cantho_sokhcn", start, end) != set()
     paths = [r["path"] for r in mirror.requests() if r["site_id"] == "cantho_sokhcn"]
     assert sorted(paths) == ["/robots.txt", "/vi/news/rss/"]  # Crawl-delay 5: one request instead of a walk
 
@@ -251,18 +251,14 @@ def test_recent_interval_on_nukeviet_is_read_from_the_feed_alone(mirror, registr
 def test_sitemap_strategy_with_day_aligned_interval(mirror, registry):
     portal = replace(registry.get("cantho_sokhcn"), discovery=("sitemap",))
     start, end = day(2024, 1, 1), day(2025, 1, 1)
-    with fast_fetcher() as f:
-        found = discover(portal, start, end, f)
-    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, "cantho_sokhcn", start, end)
+    assert discovered_urls(portal, start, end) == expected_urls(mirror, "cantho_sokhcn", start, end)
 
 
 def test_aspnet_later_pages_come_from_the_post_endpoint(mirror, registry):
     portal = registry.get("hagiang_portal")
     start, end = day(2018, 1, 1), day(2026, 1, 1)
     mirror.clear_requests()
-    with fast_fetcher() as f:
-        found = discover(portal, start, end, f)
-    assert {normalise_url(a.url) for a in found} == expected_urls(mirror, "hagiang_portal", start, end)
+    assert discovered_urls(portal, start, end) == expected_urls(mirror, "hagiang_portal", start, end)
     posts = [r for r in mirror.requests() if r["site_id"] == "hagiang_portal" and r["method"] == "POST"]
     assert posts and all(r["path"] == "/Pages/ArticleInMenuPagination.aspx/LoadArticle" and r["status"] == 200
                          for r in posts)

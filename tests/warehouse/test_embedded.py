@@ -13,6 +13,8 @@ from warehouse.connection import resolve_dsn
 from warehouse.embedded import EmbeddedPostgres, WarehouseError
 from warehouse.migrate import apply_migrations, migration_files
 
+pytestmark = pytest.mark.integration  # needs a real Postgres
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -36,7 +38,7 @@ def test_port_taken_is_a_clear_error(test_settings, open_tmp):
         port = sock.getsockname()[1]
         settings = dataclasses.replace(test_settings, state_dir=open_tmp / "state", pg_port=port)
         with pytest.raises(WarehouseError, match=f"port {port} .* is taken"):
-            EmbeddedPostgres(settings).ensure_running()
+            EmbeddedPostgres(settings.warehouse).ensure_running()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
@@ -45,7 +47,7 @@ def test_unwritable_state_folder_is_a_clear_error(test_settings, tmp_path):
     locked.mkdir(mode=0o500)
     settings = dataclasses.replace(test_settings, state_dir=locked / "state")
     with pytest.raises(WarehouseError, match="not writable"):
-        EmbeddedPostgres(settings).ensure_running()
+        EmbeddedPostgres(settings.warehouse).ensure_running()
 
 
 def test_unwritable_state_folder_via_cli_prints_no_traceback(tmp_path):
@@ -75,7 +77,7 @@ def test_warehouse_dsn_pointing_at_nothing_is_a_clear_error(tmp_path):
 def test_stale_pid_file_after_a_crash_is_handled(test_settings, open_tmp):
     port = _free_port()
     settings = dataclasses.replace(test_settings, state_dir=open_tmp / "s", pg_port=port)
-    cluster = EmbeddedPostgres(settings)
+    cluster = EmbeddedPostgres(settings.warehouse)
     cluster.ensure_running()
     pid = cluster.status()["pid"]
     os.kill(pid, 9)  # a crash: the pid file stays behind
@@ -86,7 +88,7 @@ def test_stale_pid_file_after_a_crash_is_handled(test_settings, open_tmp):
             break
         import time
         time.sleep(0.05)
-    assert (settings.pg_data_dir / "postmaster.pid").exists()
+    assert (settings.warehouse.data_dir / "postmaster.pid").exists()
     dsn = cluster.ensure_running()
     with psycopg.connect(dsn) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
@@ -107,7 +109,7 @@ def test_migrations_apply_once_in_order(fresh_database, test_settings):
 
 def test_resolve_dsn_uses_warehouse_dsn_when_set(pg_cluster, test_settings):
     settings = dataclasses.replace(test_settings, warehouse_dsn=pg_cluster.dsn("postgres"))
-    assert resolve_dsn(settings) == pg_cluster.dsn("postgres")
+    assert resolve_dsn(settings.warehouse) == pg_cluster.dsn("postgres")
 
 
 def test_local_socket_needs_a_password_and_is_owner_only(pg_cluster, test_settings):
@@ -118,7 +120,7 @@ def test_local_socket_needs_a_password_and_is_owner_only(pg_cluster, test_settin
     assert sockets, f"no socket in {sock_dir}"
     assert sock_dir.stat().st_mode & 0o077 == 0
     assert all(s.stat().st_mode & 0o077 == 0 for s in sockets if not s.name.endswith(".lock"))
-    hba = (test_settings.pg_data_dir / "pg_hba.conf").read_text()
+    hba = (test_settings.warehouse.data_dir / "pg_hba.conf").read_text()
     assert "trust" not in [line.split()[-1] for line in hba.splitlines() if line and not line.startswith("#")]
     with pytest.raises(psycopg.OperationalError, match="password"):
         psycopg.connect(host=str(sock_dir), port=test_settings.pg_port, user=test_settings.pg_user,
@@ -148,11 +150,11 @@ def test_folders_outside_the_state_folder_keep_their_permissions(test_settings, 
     closed.mkdir(mode=0o700)
     settings = dataclasses.replace(test_settings, state_dir=closed / "state")
     with pytest.raises(WarehouseError, match=f"{closed} is closed to other users"):
-        EmbeddedPostgres(settings).ensure_running()
+        EmbeddedPostgres(settings.warehouse).ensure_running()
     assert closed.stat().st_mode & 0o777 == 0o700
     parents = [p for p in test_settings.state_dir.parents]
     before = {p: p.stat().st_mode for p in parents}
-    EmbeddedPostgres(test_settings).ensure_running()
+    EmbeddedPostgres(test_settings.warehouse).ensure_running()
     assert {p: p.stat().st_mode for p in parents} == before
 
 
@@ -160,7 +162,7 @@ def test_the_first_start_right_after_a_crash_succeeds(test_settings, open_tmp):
     """Killed a moment ago, the server still had its pid (and, unreaped, its socket lock)."""
     port = _free_port()
     settings = dataclasses.replace(test_settings, state_dir=open_tmp / "crash", pg_port=port)
-    cluster = EmbeddedPostgres(settings)
+    cluster = EmbeddedPostgres(settings.warehouse)
     cluster.ensure_running()
     os.kill(cluster.status()["pid"], 9)
     try:

@@ -5,6 +5,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from warehouse.migrate import apply_migrations
 
+pytestmark = pytest.mark.integration  # needs a real Postgres
+
 
 @pytest.fixture
 def bi_reader_dsn(warehouse_dsn, test_settings):

@@ -1,19 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='province_indicator_year_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        meta={'test_batch_column': 'resolved_at'},
-        indexes=[
-            {'columns': ['province_indicator_year_id'], 'unique': true},
-            {'columns': ['resolved_at']},
-            {'columns': ['current_province_key', 'indicator_code', 'reference_year']},
-        ],
-        post_hook="{{ delete_vanished_rows(ref('int_province_indicator_years_resolved'), key='province_indicator_year_id', article_column=none) }}",
-    )
-}}
-
 select
     resolved.province_indicator_year_id,
     resolved.province_key,
@@ -55,8 +39,3 @@ inner join {{ ref('dim_province') }} as provinces
     on provinces.province_key = resolved.province_key
 inner join {{ ref('dim_indicator') }} as indicators
     on indicators.indicator_code = resolved.indicator_code
-{% if is_incremental() %}
-where resolved.resolved_at > (
-    select coalesce(max(resolved_at), '-infinity'::timestamptz) from {{ this }}
-)
-{% endif %}

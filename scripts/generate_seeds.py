@@ -1,15 +1,18 @@
-"""Generate the dbt province seeds from the dataset bundled with `vietnamadminunits`.
+"""Generate the dbt seeds that have their home elsewhere; `--check` fails when a seed is stale.
 
-Writes two seeds:
-- dbt_project/seeds/provinces.csv: the 63 provinces before 1 July 2025 (era `legacy`) and the 34
-  after the merger (era `current`), each legacy province pointing to the current one it joined.
-  A merged unit kept the code of the province holding its centre, so a code alone is ambiguous:
-  the key is `<era>-<code>`.
-- dbt_project/seeds/province_aliases.csv: name keys (lower case, no accents, no "tỉnh"/"thành phố"
-  prefix, letters and digits only) from the package's keywords, one row per key and unit.
+- indicators.csv and indicator_attributes.csv: the indicator catalogue, whose home is the rule files
+  `extraction/rules/<code>.yaml` (code, domain, unit, name_en, name_vi, cues_vi and, for online
+  public services, online_service_regime and regime_note).
+- provinces.csv: the 63 provinces before 1 July 2025 (era `legacy`) and the 34 after the merger
+  (era `current`), from the dataset bundled with `vietnamadminunits`, each legacy province pointing
+  to the current one it joined. A merged unit kept the code of the province holding its centre, so
+  a code alone is ambiguous: the key is `<era>-<code>`.
+- province_aliases.csv: the package's keywords for each unit ("tinhhagiang", "hagiang"), one row per
+  keyword and unit. dbt keys them, like every other name, with its macro province_name_key, the one
+  province key of the project.
 
 Only the package's bundled tables are read; its free-text address parser is never run.
-Usage: python scripts/generate_province_seed.py [--out-dir dbt_project/seeds] [--check]
+Usage: python scripts/generate_seeds.py [--out-dir dbt_project/seeds] [--rules-dir extraction/rules] [--check]
 """
 from __future__ import annotations
 
@@ -18,24 +21,44 @@ import csv
 import io
 import json
 import logging
-import re
 import sys
 from pathlib import Path
 
 import vietnamadminunits
+import yaml
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT_DIR = REPO_ROOT / "dbt_project" / "seeds"
+RULES_DIR = REPO_ROOT / "extraction" / "rules"
 DATA_DIR = Path(vietnamadminunits.__file__).parent / "data"
 EXPECTED_COUNTS = {"legacy": 63, "current": 34}
-# Name-key prefixes; the same list is stripped by the dbt macro province_name_key.
-TYPE_PREFIXES = ("thanhpho", "tinh", "tp")
+DOMAINS = ("infrastructure", "egov")
 
+INDICATOR_COLUMNS = ["code", "domain", "unit", "name_en", "name_vi", "cues_vi"]
+ATTRIBUTE_COLUMNS = ["code", "online_service_regime", "regime_note"]
 PROVINCE_COLUMNS = ["province_key", "era", "province_code", "province_name", "province_full_name",
                     "province_type", "latitude", "longitude", "current_province_key"]
 ALIAS_COLUMNS = ["alias", "province_key"]
+
+
+def build_indicator_rows(rules_dir: Path = RULES_DIR) -> tuple[list[dict], list[dict]]:
+    """Catalogue rows and regime rows, one per rule file (files starting with _ are shared data)."""
+    indicators, attributes = [], []
+    for path in sorted(rules_dir.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        rule = yaml.safe_load(path.read_text(encoding="utf-8"))
+        missing = [c for c in INDICATOR_COLUMNS if not rule.get(c)]
+        if missing:
+            raise ValueError(f"{path.name}: catalogue fields missing: {', '.join(missing)}")
+        if rule["domain"] not in DOMAINS:
+            raise ValueError(f"{path.name}: domain {rule['domain']!r} not one of {DOMAINS}")
+        indicators.append({c: rule[c] for c in INDICATOR_COLUMNS})
+        if rule.get("online_service_regime"):
+            attributes.append({c: rule.get(c) or "" for c in ATTRIBUTE_COLUMNS})
+    return indicators, attributes
 
 
 def _load(name: str) -> dict:
@@ -46,14 +69,7 @@ def _province_type(full_name: str) -> str:
     return "city" if full_name.lower().startswith("thành phố") else "province"
 
 
-def _strip_prefix(key: str) -> str:
-    for prefix in TYPE_PREFIXES:
-        if key.startswith(prefix) and len(key) > len(prefix):
-            return key[len(prefix):]
-    return key
-
-
-def build_rows() -> tuple[list[dict], list[dict]]:
+def build_province_rows() -> tuple[list[dict], list[dict]]:
     """Provinces and alias rows, from the package's legacy, 2025 and conversion tables."""
     legacy = _load("parser_legacy.json")
     current = _load("parser_from_2025.json")
@@ -88,12 +104,8 @@ def build_rows() -> tuple[list[dict], list[dict]]:
                 "longitude": round(unit["provinceLon"], 6),
                 "current_province_key": current_key,
             })
-            seen = set()
-            for keyword in unit["provinceKeywords"]:
-                alias = _strip_prefix(re.sub(r"[^a-z0-9]", "", keyword.lower()))
-                if alias and alias not in seen:
-                    seen.add(alias)
-                    aliases.append({"alias": alias, "province_key": key})
+            for keyword in dict.fromkeys(unit["provinceKeywords"]):
+                aliases.append({"alias": keyword, "province_key": key})
 
     for era, expected in EXPECTED_COUNTS.items():
         got = sum(1 for p in provinces if p["era"] == era)
@@ -115,21 +127,29 @@ def _render(rows: list[dict], columns: list[str]) -> str:
     return buf.getvalue()
 
 
+def seed_files(out_dir: Path, rules_dir: Path = RULES_DIR) -> dict[Path, str]:
+    """Every generated seed's path and text."""
+    indicators, attributes = build_indicator_rows(rules_dir)
+    provinces, aliases = build_province_rows()
+    return {
+        out_dir / "indicators.csv": _render(indicators, INDICATOR_COLUMNS),
+        out_dir / "indicator_attributes.csv": _render(attributes, ATTRIBUTE_COLUMNS),
+        out_dir / "provinces.csv": _render(provinces, PROVINCE_COLUMNS),
+        out_dir / "province_aliases.csv": _render(aliases, ALIAS_COLUMNS),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR)
+    parser.add_argument("--rules-dir", type=Path, default=RULES_DIR)
     parser.add_argument("--check", action="store_true",
-                        help="fail if the seeds on disk differ from what the package yields")
+                        help="fail if a seed on disk differs from what its home yields")
     args = parser.parse_args(argv)
 
-    provinces, aliases = build_rows()
-    outputs = {
-        args.out_dir / "provinces.csv": _render(provinces, PROVINCE_COLUMNS),
-        args.out_dir / "province_aliases.csv": _render(aliases, ALIAS_COLUMNS),
-    }
     stale = []
-    for path, text in outputs.items():
+    for path, text in seed_files(args.out_dir, args.rules_dir).items():
         if args.check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(path)
@@ -138,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             log.info("wrote %s", path)
     if stale:
-        log.error("out of date: %s (run scripts/generate_province_seed.py)", ", ".join(map(str, stale)))
+        log.error("out of date: %s (run scripts/generate_seeds.py)", ", ".join(map(str, stale)))
         return 1
     return 0
 

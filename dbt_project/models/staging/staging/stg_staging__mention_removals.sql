@@ -1,4 +1,0 @@
-select
-    article_id,
-    removed_at
-from {{ source('staging', 'mention_removals') }}

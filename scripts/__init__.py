@@ -1,0 +1,1 @@
+"""Maintenance scripts (seed generation); a package so that the tests import them."""
