@@ -15,7 +15,7 @@ COPY --chown=airflow:root portal_mirror ./portal_mirror
 COPY --chown=airflow:root sql ./sql
 COPY --chown=airflow:root dbt_project ./dbt_project
 COPY --chown=airflow:root dags ./dags
-RUN pip install --no-cache-dir -c constraints.txt -e . "apache-airflow-providers-celery==3.26.0"
+RUN pip install --no-cache-dir -c constraints.txt -e .
 # The DAGs render dbt from its manifest, so parsing a DAG never runs dbt: write it into the image.
 RUN AIRFLOW_CONN_WAREHOUSE=postgresql://vnict@warehouse:5432/vnict \
     python -c "from vnict.orchestration import ensure_dbt_manifest; ensure_dbt_manifest()"

@@ -9,7 +9,8 @@ marts (one Airflow task per seed and model, each model's tests right after it).
 * **One mapped task group per portal** (`portal.crawl` = discover + fetch, `portal.parse`): a portal
   that fails or retries does not hold the others; extraction and dbt run for the portals that
   succeeded. `run_complete` fails the run when a portal or a dbt task failed, after the marts are built.
-* **Retries** with exponential backoff on every task.
+* **Portals in parallel**: the crawl tasks share the pool `portal_crawl`; each keeps its host's rate.
+* **Retries** with exponential backoff on every task (not on dbt's data tests: a failing test fails at once).
 * **Backfills**: *Trigger > Backfill* (or `POST /api/v2/backfills`) over a date range; each run
   discovers only the articles published in its own interval, and reruns or overlapping runs leave
   no duplicates (pages are keyed by URL + content hash, articles by canonical URL).
@@ -25,7 +26,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 
-from vnict.orchestration import dbt_task_group, default_args, staging_assets
+from vnict.orchestration import CRAWL_POOL, dbt_task_group, default_args, staging_assets
 
 STAGING_ARTICLES, STAGING_MENTIONS = staging_assets()
 
@@ -64,7 +65,7 @@ def provincial_ict_nightly():
 
     @task_group(group_id="portal")
     def per_portal(portal_id: str, window: dict):
-        @task(max_active_tis_per_dagrun=4, multiple_outputs=False, map_index_template="{{ portal_id }}")
+        @task(pool=CRAWL_POOL, multiple_outputs=False, map_index_template="{{ portal_id }}")
         def crawl(portal_id: str, window: dict, run_id=None) -> dict:
             """Discover the portal's articles published in the window and fetch them into raw.pages."""
             get_current_context()["portal_id"] = portal_id  # names the mapped task in the UI

@@ -1,5 +1,6 @@
-"""Airflow's own processes (api-server, scheduler, dag-processor) on the project's configuration, so
-an engineer sees the DAGs in a browser, triggers runs and creates backfills.
+"""Airflow's own processes (api-server, scheduler, dag-processor, triggerer) on the project's
+configuration: `vnict ui` keeps them up for an engineer (DAGs in a browser, runs, backfills), `vnict
+run` starts them for one run and stops them after.
 
 Everything lives in the state folder: the SQLite metadata database, logs, the JWT secret shared by
 the components, and the login of the `admin` user (SimpleAuthManager).
@@ -24,7 +25,8 @@ from vnict.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
-COMPONENTS = ("api-server", "scheduler", "dag-processor")
+# the triggerer runs the deferred dbt sensors (cosmos watcher mode)
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 USERNAME = "admin"
 
 
@@ -36,7 +38,7 @@ def ui_port() -> int:
         raise ServiceError(f"VNICT_AIRFLOW_PORT must be a port number, got {raw!r}") from None
 
 
-def ui_environment(settings: Settings, port: int) -> dict[str, str]:
+def ui_environment(settings: Settings, port: int, extra_env: dict[str, str] | None = None) -> dict[str, str]:
     """airflow_environment() plus what the long-running components need to find each other."""
     base_url = f"http://127.0.0.1:{port}"
     extra = {
@@ -49,9 +51,32 @@ def ui_environment(settings: Settings, port: int) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "60",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
     }
+    extra.update(extra_env or {})
     env = airflow_environment(settings)
     env.update({k: v for k, v in extra.items() if k not in os.environ})
     return env
+
+
+def celery_environment(settings: Settings, broker_url: str) -> dict[str, str]:
+    """CeleryExecutor: tasks go through the broker (Redis) to `airflow celery worker` processes, results
+    into the metadata database. The same settings as docker-compose.yml."""
+    from vnict.services import airflow_metadata_uri
+
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + airflow_metadata_uri(settings).replace("+psycopg2", ""),
+        # task instances record the worker's own name (VNICT_WORKER_HOSTNAME), not the machine's
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "vnict.airflow_ui.worker_hostname",
+    }
+
+
+def worker_hostname() -> str:
+    """The hostname a task instance records: VNICT_WORKER_HOSTNAME when set (several Celery workers on
+    one machine), else the machine's FQDN, as Airflow's default."""
+    import socket
+
+    return os.environ.get("VNICT_WORKER_HOSTNAME") or socket.getfqdn()
 
 
 def login(settings: Settings) -> tuple[str, str]:
@@ -76,14 +101,16 @@ class AirflowStack:
     """The running components; stop() ends exactly the processes this object started."""
     settings: Settings
     port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _token: str = ""
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, components=COMPONENTS, timeout: float = 120) -> "AirflowStack":
-        env = ui_environment(self.settings, self.port)
+        env = ui_environment(self.settings, self.port, self.extra_env)
         exe = str(Path(sys.executable).with_name("airflow"))
         logs = self.settings.log_dir
         logs.mkdir(parents=True, exist_ok=True)
@@ -93,6 +120,7 @@ class AirflowStack:
                                  stdin=subprocess.DEVNULL)
         if migrate.returncode != 0:
             raise ServiceError(f"`airflow db migrate` failed:\n{(migrate.stderr or migrate.stdout)[-3000:]}")
+        _ensure_pools(self.settings, exe, env)
         for name in components:
             args = [exe, name] + (["--host", "127.0.0.1", "--port", str(self.port)] if name == "api-server" else [])
             out = open(logs / f"airflow-{name}.log", "ab")
@@ -123,6 +151,40 @@ class AirflowStack:
                                    f"{self.settings.log_dir}")
             time.sleep(1)
 
+    def start_worker(self, name: str, concurrency: int = 4, queues: str = "default") -> None:
+        """One `airflow celery worker` named `name` (Celery hostname and task instances' hostname)."""
+        env = {**ui_environment(self.settings, self.port, self.extra_env), "VNICT_WORKER_HOSTNAME": name}
+        exe = str(Path(sys.executable).with_name("airflow"))
+        out = open(self.settings.log_dir / f"airflow-worker-{name}.log", "ab")
+        # --skip-serve-logs: the workers share this machine's log folder (and would share a port)
+        self.processes[f"worker-{name}"] = subprocess.Popen(
+            [exe, "celery", "worker", "--celery-hostname", f"{name}@%h", "--concurrency", str(concurrency),
+             "--queues", queues, "--skip-serve-logs"],
+            env=env, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        log.info("started airflow celery worker %s (pid %d), log in %s", name,
+                 self.processes[f"worker-{name}"].pid, out.name)
+
+    # -- REST API v2 (what `vnict run` and the benchmarks drive the stack with) ------------------------
+
+    def api(self, method: str, path: str, body: dict | None = None, **params) -> dict:
+        """One call to /api/v2 as the admin user; the JWT is fetched on first use and on expiry."""
+        from urllib.parse import urlencode
+
+        if not self._token:
+            user, password = login(self.settings)
+            self._token = _request("POST", f"{self.base_url}/auth/token",
+                                   {"username": user, "password": password})["access_token"]
+        query = f"?{urlencode(params)}" if params else ""
+        try:
+            return _request(method, f"{self.base_url}/api/v2{path}{query}", body, self._token)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:
+                self._token = ""
+                return self.api(method, path, body, **params)
+            detail = exc.read().decode(errors="replace")[:1000]
+            raise ServiceError(f"Airflow API {method} {path}: HTTP {exc.code} {detail}") from None
+
     def stop(self) -> None:
         for name, proc in reversed(list(self.processes.items())):
             if proc.poll() is None:
@@ -140,6 +202,37 @@ class AirflowStack:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _request(method: str, url: str, body: dict | None = None, token: str = "") -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else {}
+
+
+def create_pools(settings: Settings | None = None) -> None:
+    """The project's pools on the configured Airflow (docker-compose's airflow-init calls this)."""
+    from vnict.services import airflow_environment
+    from vnict.settings import load_settings
+
+    settings = settings or load_settings()
+    _ensure_pools(settings, str(Path(sys.executable).with_name("airflow")), airflow_environment(settings))
+
+
+def _ensure_pools(settings: Settings, exe: str, env: dict[str, str]) -> None:
+    """The project's pools (vnict.orchestration.POOLS) with their slots, before any task is queued."""
+    from vnict.orchestration import POOLS
+
+    path = settings.airflow_home / "pools.json"
+    path.write_text(json.dumps({name: {"slots": slots, "description": description, "include_deferred": False}
+                                for name, (slots, description) in POOLS.items()}, indent=1))
+    result = subprocess.run([exe, "pools", "import", str(path)], env=env, cwd=REPO_ROOT,
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise ServiceError(f"`airflow pools import` failed:\n{(result.stderr or result.stdout)[-2000:]}")
 
 
 def _check_port_free(port: int) -> None:

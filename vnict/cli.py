@@ -196,7 +196,8 @@ def _print_source_report(report) -> None:
 
 
 def _cmd_run(args) -> int:
-    """The main job: one nightly run end to end through Airflow, on the embedded default."""
+    """The main job: one nightly run end to end through Airflow's scheduler, on the embedded default
+    (`--debug`: in-process with `airflow dags test`, Airflow's output on the terminal)."""
     from vnict.pipeline import prepare_warehouse, warehouse_summary
     from vnict.services import airflow, mirror_pid, start_mirror, stop_mirror
 
@@ -208,12 +209,18 @@ def _cmd_run(args) -> int:
         running = mirror_pid(settings)
         start_mirror(settings)  # reuses a mirror of this checkout, restarts one of an older one
         started_mirror = mirror_pid(settings) != running
+    conf = {"since": args.since, "until": args.until}
     try:
         from vnict.orchestration import ensure_dbt_manifest
 
         ensure_dbt_manifest(settings)
+        if not args.debug:
+            from vnict.nightly_run import print_report, run_nightly
+
+            run = run_nightly(settings, dsn, conf, args.logical_date)
+            print_report(run, dsn, settings)
+            return 0 if run.state == "success" else 1
         airflow(settings, "db", "migrate", capture=True)
-        conf = {"since": args.since, "until": args.until}
         logical_date = args.logical_date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
         result = airflow(settings, "dags", "test", "provincial_ict_nightly", logical_date,
                          "--conf", json.dumps(conf), check=False)
@@ -300,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_day, default=HISTORY_START, help="start of the data interval (default %(default)s)")
     p.add_argument("--until", type=_day, default=None, help="end of the data interval (default: now)")
     p.add_argument("--logical-date", default=None, help="the DAG run's logical date (default: now)")
+    p.add_argument("--debug", action="store_true",
+                   help="run in-process with `airflow dags test` (tasks one after another, output on the terminal)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("ui", help="start Airflow (api-server, scheduler, dag-processor) and print its address and login")

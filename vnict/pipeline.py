@@ -88,6 +88,8 @@ def crawl(portal_id: str, start: datetime, end: datetime, dsn: str, run_id: str 
                      gap.end, gap.reason, gap.attempts + 1)
             reports.append(crawl_portal(portal, gap.start, gap.end, fetcher, store, run_id=run_id))
         reports.append(crawl_portal(portal, start, end, fetcher, store, run_id=run_id))
+        hosts = {host: {"requests": int(h["requests"]), "interval": h["interval"]}
+                 for host, h in fetcher.host_stats().items()}
     windows = [(g.start, g.end) for g in earlier] + [(start, end)]
     for (w_start, w_end), report in zip(windows, reports):
         lost = report.portal_error or report.degraded
@@ -109,6 +111,8 @@ def crawl(portal_id: str, start: datetime, end: datetime, dsn: str, run_id: str 
         "gaps_retried": len(earlier),
         "gaps_closed": sum(1 for r in reports[:-1] if not (r.portal_error or r.degraded)),
         "seconds": round(time.monotonic() - began, 1),
+        # per host: requests made and the enforced interval between them (the run's politeness bound)
+        "hosts": hosts,
     }
     log.info("crawl %s: %d articles found, %d pages fetched, %d not modified, %d failures, %d earlier gaps "
              "retried (%d closed)", portal_id, summary["articles_found"], summary["pages_fetched"],

@@ -110,6 +110,42 @@ def stop_mirror(settings: Settings) -> bool:
     return True
 
 
+# -- Redis (the Celery broker when the project starts its own) ------------------------------------
+
+def start_redis(settings: Settings, port: int, timeout: float = 30) -> subprocess.Popen:
+    """Debian's redis-server on 127.0.0.1:port, nothing persisted; stop it with stop_redis()."""
+    import shutil
+    import socket
+
+    exe = shutil.which("redis-server")
+    if not exe:
+        raise ServiceError("redis-server is not installed (Debian: apt-get install redis-server)")
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    out = open(settings.log_dir / f"redis-{port}.log", "ab")
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(settings.state_dir)], stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise ServiceError(f"redis-server did not start on port {port}; see {out.name}")
+        time.sleep(0.1)
+
+
+def stop_redis(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 # -- Airflow ---------------------------------------------------------------------------------------
 
 def airflow_environment(settings: Settings) -> dict[str, str]:
@@ -131,7 +167,8 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir / "cosmos"),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "AIRFLOW__CORE__PARALLELISM": "4",
+        # task slots: the portals' crawls (pool portal_crawl) side by side, plus the dbt sensors
+        "AIRFLOW__CORE__PARALLELISM": "10",
         # One secret for every component (api-server, scheduler, task runners), kept in the state folder.
         "AIRFLOW__API_AUTH__JWT_SECRET": _state_secret(home / "jwt_secret"),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",

@@ -80,3 +80,20 @@ def test_image_is_the_official_airflow_3_3_image_with_this_project():
 
 def test_image_ships_the_dbt_manifest_the_dags_render_from():
     assert "ensure_dbt_manifest()" in (REPO_ROOT / "Dockerfile").read_text()
+
+
+def test_compose_runs_celery_as_the_local_celery_stack_does(tmp_path):
+    """The settings the Celery end-to-end test and benchmark run with are the server's."""
+    from vnict.airflow_ui import celery_environment
+    from vnict.settings import load_settings
+
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    env = compose["services"]["airflow-worker"]["environment"]
+    local = celery_environment(load_settings(), "redis://127.0.0.1:6390/0")
+    assert env["AIRFLOW__CORE__EXECUTOR"] == local["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__CORE__HOSTNAME_CALLABLE"] == local["AIRFLOW__CORE__HOSTNAME_CALLABLE"]
+    assert env["AIRFLOW__CELERY__BROKER_URL"].split("://")[0] == local["AIRFLOW__CELERY__BROKER_URL"].split("://")[0]
+    # results in Airflow's metadata database (Postgres on the server, the embedded cluster locally)
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
+    assert local["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+")
+    assert "create_pools()" in " ".join(compose["services"]["airflow-init"]["command"])
