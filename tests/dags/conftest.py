@@ -54,6 +54,7 @@ for path in sys.argv[1:]:
             "tasks": {t.task_id: {"upstream": sorted(t.upstream_task_ids), "trigger_rule": getattr(t.trigger_rule, "value", str(t.trigger_rule)),
                                   "mapped": bool(t.is_mapped or t.get_closest_mapped_task_group()),
                                   "retries": t.retries, "pool": t.pool,
+                                  "retry_delay_s": t.retry_delay.total_seconds(),
                                   "retry_exponential_backoff": bool(t.retry_exponential_backoff),
                                   "execution_timeout_s": t.execution_timeout.total_seconds() if t.execution_timeout else None,
                                   "outlets": [getattr(o, "name", repr(o)) for o in t.outlets],
