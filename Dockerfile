@@ -18,7 +18,7 @@ COPY --chown=airflow:root dags ./dags
 RUN pip install --no-cache-dir -c constraints.txt -e .
 # The DAGs render dbt from its manifest, so parsing a DAG never runs dbt: write it into the image.
 RUN AIRFLOW_CONN_WAREHOUSE=postgresql://vnict@warehouse:5432/vnict \
-    python -c "from vnict.orchestration import ensure_dbt_manifest; ensure_dbt_manifest()"
+    python -c "from vnict.dbt_tasks import ensure_dbt_manifest; ensure_dbt_manifest()"
 
 ENV VNICT_STATE_DIR=/opt/airflow/vnict-state \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/vnict/dags

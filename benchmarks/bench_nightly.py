@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from vnict.nightly_run import print_report, run_nightly
-    from vnict.orchestration import ensure_dbt_manifest
+    from vnict.dbt_tasks import ensure_dbt_manifest
     from vnict.pipeline import prepare_warehouse, run_dbt
     from vnict.services import start_mirror, stop_mirror
     from vnict.sandbox import isolated_state

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from vnict.orchestration import dbt_task_group, default_args, staging_assets
+from vnict.dbt_tasks import dbt_task_group
+from vnict.orchestration import default_args, staging_assets
 
 STAGING_ARTICLES, STAGING_MENTIONS = staging_assets()
 

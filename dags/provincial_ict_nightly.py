@@ -26,7 +26,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 
-from vnict.orchestration import CRAWL_POOL, dbt_task_group, default_args, staging_assets
+from vnict.dbt_tasks import dbt_task_group
+from vnict.orchestration import CRAWL_POOL, default_args, staging_assets
 
 STAGING_ARTICLES, STAGING_MENTIONS = staging_assets()
 

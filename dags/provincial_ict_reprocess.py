@@ -42,7 +42,8 @@ def provincial_ict_reprocess():
     @task
     def select_pages(params=None) -> list[dict]:
         """The latest stored page of each article in the range, grouped by portal."""
-        from vnict.orchestration import pages_to_reprocess, parse_day, warehouse_dsn
+        from vnict.orchestration import parse_day, warehouse_dsn
+        from warehouse.runs import pages_to_reprocess
 
         params = params or {}
         by_portal = pages_to_reprocess(warehouse_dsn(migrate=True), parse_day(params.get("since")),
@@ -55,7 +56,8 @@ def provincial_ict_reprocess():
     @task(outlets=[STAGING_ARTICLES], multiple_outputs=False, map_index_template="{{ portal_id }}")
     def parse(batch: dict) -> dict:
         get_current_context()["portal_id"] = batch["portal_id"]
-        from vnict.orchestration import article_ids_of_pages, warehouse_dsn
+        from vnict.orchestration import warehouse_dsn
+        from warehouse.runs import article_ids_of_pages
         from vnict.pipeline import parse as parse_pages
 
         dsn = warehouse_dsn()

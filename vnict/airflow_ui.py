@@ -245,7 +245,7 @@ def _check_port_free(port: int) -> None:
 
 def serve(settings: Settings, port: int | None = None) -> int:
     """`vnict ui`: warehouse, mirror, dbt manifest, then Airflow until Ctrl-C."""
-    from vnict.orchestration import ensure_dbt_manifest
+    from vnict.dbt_tasks import ensure_dbt_manifest
     from vnict.pipeline import prepare_warehouse
     from vnict.services import mirror_pid, start_mirror, stop_mirror
 

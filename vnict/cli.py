@@ -211,7 +211,7 @@ def _cmd_run(args) -> int:
         started_mirror = mirror_pid(settings) != running
     conf = {"since": args.since, "until": args.until}
     try:
-        from vnict.orchestration import ensure_dbt_manifest
+        from vnict.dbt_tasks import ensure_dbt_manifest
 
         ensure_dbt_manifest(settings)
         if not args.debug:
@@ -247,7 +247,7 @@ def _cmd_ui(args) -> int:
 
 def _cmd_reprocess(args) -> int:
     """Parse and extract stored pages again (no fetching), then rebuild the marts, through Airflow."""
-    from vnict.orchestration import ensure_dbt_manifest
+    from vnict.dbt_tasks import ensure_dbt_manifest
     from vnict.pipeline import prepare_warehouse
     from vnict.services import airflow
 

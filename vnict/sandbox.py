@@ -84,7 +84,7 @@ def backfill_on_stack(state: Path, from_date: str, to_date: str, workers: tuple[
     after. With `workers`, CeleryExecutor on a Redis of its own and one Celery worker per name."""
     from vnict.airflow_ui import AirflowStack, celery_environment, ui_port
     from vnict.nightly_run import RUN_ENV, _wait_for_dag
-    from vnict.orchestration import ensure_dbt_manifest
+    from vnict.dbt_tasks import ensure_dbt_manifest
     from vnict.pipeline import prepare_warehouse
     from vnict.services import start_mirror, start_redis, stop_mirror, stop_redis
     from vnict.settings import load_settings

@@ -70,7 +70,7 @@ print("PROBE-JSON " + json.dumps(out))
 
 @pytest.fixture(scope="session")
 def dbt_manifest():
-    from vnict.orchestration import ensure_dbt_manifest
+    from vnict.dbt_tasks import ensure_dbt_manifest
 
     return ensure_dbt_manifest()
 

@@ -7,7 +7,8 @@ import pendulum
 import psycopg
 import pytest
 
-from vnict.orchestration import article_ids_of_pages, log_run_summary, mapped_values, pages_to_reprocess
+from vnict.orchestration import log_run_summary, mapped_values
+from warehouse.runs import article_ids_of_pages, pages_to_reprocess
 
 pytestmark = pytest.mark.integration
 

@@ -102,7 +102,7 @@ def e2e_stack():
     os.environ.update(overrides)
 
     from vnict.airflow_ui import AirflowStack, login
-    from vnict.orchestration import ensure_dbt_manifest
+    from vnict.dbt_tasks import ensure_dbt_manifest
     from vnict.pipeline import prepare_warehouse
     from vnict.settings import load_settings
     from warehouse.embedded import EmbeddedPostgres
