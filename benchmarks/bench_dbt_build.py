@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from vnict.pipeline import run_dbt
+from vnict.dbt_tasks import run_dbt
 from vnict.settings import REPO_ROOT, load_settings
 from warehouse.migrate import apply_migrations
 

@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from vnict.nightly_run import print_report, run_nightly
     from vnict.dbt_tasks import ensure_dbt_manifest
-    from vnict.pipeline import prepare_warehouse, run_dbt
+    from vnict.dbt_tasks import run_dbt
+    from vnict.pipeline import prepare_warehouse
     from vnict.services import start_mirror, stop_mirror
     from vnict.sandbox import isolated_state
     from vnict.settings import load_settings

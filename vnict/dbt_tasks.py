@@ -14,12 +14,32 @@ from vnict.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 
+def run_dbt(dsn: str | None, args: list[str], settings: Settings | None = None) -> None:
+    """Run a dbt command on the project, against the warehouse ``dsn`` (None: the profile's own
+    defaults); raise with dbt's output on failure. The one way the project runs dbt from Python
+    (the DAGs' tasks run it through cosmos)."""
+    from warehouse.connection import dbt_env
+
+    settings = settings or load_settings()
+    project = settings.dbt_project_dir
+    env = {**os.environ, **(dbt_env(dsn) if dsn else {}), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    log.info("running %s", " ".join(cmd[:1] + args))
+    result = subprocess.run(cmd, env=env, cwd=project, text=True, capture_output=True)
+    for line in result.stdout.splitlines():
+        log.debug("dbt | %s", line)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n"
+                           f"{result.stdout[-3000:]}{result.stderr[-2000:]}")
+
+
 def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -> Path:
     """Write dbt_project/target/manifest.json with `dbt parse` when missing or older than the project.
 
     The DAGs load the dbt graph from this file, so parsing a DAG never runs dbt.
     """
-    from warehouse.connection import airflow_uri, dbt_env
+    from warehouse.connection import airflow_uri
 
     settings = settings or load_settings()
     project = settings.dbt_project_dir
@@ -32,19 +52,14 @@ def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -
         newest = max([newest] + [(project / f).stat().st_mtime for f in ("dbt_project.yml", "profiles.yml")])
         if manifest.stat().st_mtime >= newest:
             return manifest
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # Parse against the connection the tasks will use, so that their dbt reuses this parse
     # (dbt's partial parsing requires the same host, port, user, database and schema).
     uri = airflow_uri(settings.warehouse)
-    if uri and uri.startswith("postgres"):
-        env.update(dbt_env(uri))
     log.info("writing the dbt manifest (dbt parse)")
-    result = subprocess.run([str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project),
-                             "--profile", "vnict", "--target", "warehouse"],
-                            cwd=project, env=env, text=True, capture_output=True)
-    if result.returncode != 0 or not manifest.exists():
-        raise RuntimeError(f"`dbt parse` failed (exit {result.returncode}):\n{result.stdout[-3000:]}")
+    run_dbt(uri if uri and uri.startswith("postgres") else None,
+            ["parse", "--profile", "vnict", "--target", "warehouse"], settings)
+    if not manifest.exists():
+        raise RuntimeError(f"`dbt parse` wrote no {manifest}")
     stamp.write_text(target)
     return manifest
 

@@ -9,7 +9,6 @@ import logging
 import time
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -204,28 +203,6 @@ def extract(dsn: str, article_ids: list[str] | None = None, force: bool = False)
 
 
 # -- dbt -------------------------------------------------------------------------------------------
-
-def run_dbt(dsn: str, args: list[str], settings: Settings | None = None) -> None:
-    """Run a dbt command on the project against the warehouse; raise with dbt's output on failure."""
-    import os
-    import subprocess
-    import sys
-
-    from warehouse.connection import dbt_env
-
-    settings = settings or load_settings()
-    project = settings.dbt_project_dir
-    env = {**os.environ, **dbt_env(dsn), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
-    log.info("running %s", " ".join(cmd[:1] + args))
-    result = subprocess.run(cmd, env=env, cwd=project, text=True, capture_output=True)
-    for line in result.stdout.splitlines():
-        log.info("dbt | %s", line)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {result.returncode}); see the dbt lines above"
-                           f"\n{result.stderr[-2000:]}")
-
 
 # -- summary ---------------------------------------------------------------------------------------
 

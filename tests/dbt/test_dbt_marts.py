@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from vnict.pipeline import run_dbt
+from vnict.dbt_tasks import run_dbt
 
 pytestmark = pytest.mark.integration
 

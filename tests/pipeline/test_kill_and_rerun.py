@@ -14,6 +14,7 @@ import pytest
 
 from portal_mirror import MirrorServer
 from vnict import pipeline
+from vnict.dbt_tasks import run_dbt
 from vnict.settings import REPO_ROOT
 
 pytestmark = pytest.mark.integration  # needs a real Postgres
@@ -90,7 +91,7 @@ def test_sigkill_mid_load_then_rerun_equals_a_clean_run(mirror, mirror_env, fres
 
     clean = fresh_database()
     assert _run(clean, windows, mirror_env).wait(timeout=600) == 0
-    pipeline.run_dbt(clean, dbt_args)
+    run_dbt(clean, dbt_args)
     total_pages = _count(clean, "raw.pages")
 
     killed = fresh_database()
@@ -105,5 +106,5 @@ def test_sigkill_mid_load_then_rerun_equals_a_clean_run(mirror, mirror_env, fres
     assert _count(killed, "raw.pages") < total_pages, "killed mid-load"
 
     assert _run(killed, windows, mirror_env).wait(timeout=600) == 0  # the next night
-    pipeline.run_dbt(killed, dbt_args)
+    run_dbt(killed, dbt_args)
     assert _state(killed) == _state(clean)
