@@ -203,6 +203,9 @@ class EmbeddedPostgres:
                 owner = int(lock.read_text().splitlines()[0])
             except (OSError, ValueError, IndexError):
                 owner = None
+            deadline = time.monotonic() + _AFTER_CRASH_WAIT
+            while owner is not None and _alive(owner) and time.monotonic() < deadline:
+                time.sleep(0.1)  # killed a moment ago, still exiting: it releases nothing until it is gone
             if owner is None or not _alive(owner):
                 log.warning("removing stale socket lock %s", lock)
                 lock.unlink(missing_ok=True)
