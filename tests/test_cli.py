@@ -102,9 +102,9 @@ def test_parse_with_a_portal_uses_its_selectors_and_bad_input_gets_one_line():
 
 
 def test_sources_check_against_the_mirror(open_tmp):
-    from tests.ports import MIRROR_PORTS, free_port_run
+    from vnict.sandbox import MIRROR_PORTS, free_port
 
-    port = free_port_run(MIRROR_PORTS)
+    port = free_port(MIRROR_PORTS)
     env = {**os.environ, "VNICT_STATE_DIR": str(open_tmp), "VNICT_MIRROR_PORT": str(port), "VNICT_SOURCES": "mirror"}
     try:
         result = subprocess.run([sys.executable, "-m", "vnict.cli", "sources", "check", "cantho_sokhcn", "baotuyenquang",

@@ -5,14 +5,14 @@ import dataclasses
 import subprocess
 import sys
 
-from tests.ports import MIRROR_PORTS, free_port_run
+from vnict.sandbox import MIRROR_PORTS, free_port
 from vnict.services import mirror_pid, start_mirror, stop_mirror
 from vnict.settings import load_settings
 
 
 def _settings(tmp_path):
     return dataclasses.replace(load_settings(), state_dir=tmp_path / "state",
-                               mirror_port=free_port_run(MIRROR_PORTS))
+                               mirror_port=free_port(MIRROR_PORTS))
 
 
 def test_a_stale_pid_of_a_foreign_process_is_left_alone(tmp_path):

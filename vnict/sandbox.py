@@ -4,6 +4,7 @@ own Redis and named workers), and the backfills they run through the REST API.""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -16,24 +17,30 @@ NIGHTLY = "provincial_ict_nightly"
 MARTS = "provincial_ict_marts"
 
 
+MIRROR_PORTS = 16  # the mirror listens on one port per site: room for its sites and a few more
+
+
 def free_port(span: int = 1, taken: set[int] | None = None) -> int:
-    """A free port on loopback (and the `span - 1` ports after it: the mirror takes one per site),
-    none of them in `taken` (ports chosen for servers that do not listen yet); adds them to it."""
+    """The first of `span` consecutive loopback ports nothing is bound to, none of them in `taken`
+    (ports chosen for servers that do not listen yet); adds them to it. Taken outside the ephemeral
+    range: the local ports of outgoing connections come from there, and a connect test misses them."""
     taken = taken if taken is not None else set()
-    for _ in range(100):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+    for _ in range(200):
+        port = random.randrange(20000, 32000 - span)
         ports = set(range(port, port + span))
-        if port + span < 65000 and not ports & taken and all(_port_free(p) for p in ports):
+        if not ports & taken and all(_bindable(p) for p in ports):
             taken |= ports
             return port
-    raise RuntimeError("no free range of ports")
+    raise RuntimeError(f"no run of {span} free ports between 20000 and 32000")
 
 
-def _port_free(port: int) -> bool:
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @contextmanager
@@ -43,8 +50,8 @@ def isolated_state(prefix: str, mirror_port: int | None = None):
     `mirror_port`: the mirror's first port, for two stacks that must see the same URLs."""
     state = Path(tempfile.mkdtemp(prefix=prefix))
     state.chmod(0o755)
-    taken: set[int] = set(range(mirror_port, mirror_port + 8)) if mirror_port else set()
-    overrides = {"VNICT_STATE_DIR": str(state), "VNICT_MIRROR_PORT": str(mirror_port or free_port(8, taken)),
+    taken: set[int] = set(range(mirror_port, mirror_port + MIRROR_PORTS)) if mirror_port else set()
+    overrides = {"VNICT_STATE_DIR": str(state), "VNICT_MIRROR_PORT": str(mirror_port or free_port(MIRROR_PORTS, taken)),
                  "VNICT_PG_PORT": str(free_port(1, taken)), "VNICT_AIRFLOW_PORT": str(free_port(1, taken)),
                  "VNICT_SOURCES": "mirror"}
     cleared = [k for k in os.environ if k.startswith("AIRFLOW")] + ["WAREHOUSE_DSN"]
@@ -97,7 +104,7 @@ def backfill_on_stack(state: Path, from_date: str, to_date: str, workers: tuple[
         ensure_dbt_manifest(settings)
         extra = dict(RUN_ENV)
         if workers:
-            port = free_port(1, {ui_port(), settings.pg_port, *range(settings.mirror_port, settings.mirror_port + 8)})
+            port = free_port(1, {ui_port(), settings.pg_port, *range(settings.mirror_port, settings.mirror_port + MIRROR_PORTS)})
             redis = start_redis(settings, port)
             extra.update(celery_environment(settings, f"redis://127.0.0.1:{port}/0"))
         stack = AirflowStack(settings, ui_port(), extra_env=extra).start(timeout=300)

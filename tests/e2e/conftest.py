@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 import time
 from dataclasses import dataclass
@@ -13,16 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.ports import MIRROR_PORTS, free_port_run
+from vnict.sandbox import MIRROR_PORTS, free_port
 from vnict.settings import REPO_ROOT
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -85,11 +78,12 @@ def e2e_stack():
     # not under pytest's tmp folder: that one is private to root, and Postgres runs as its own user
     state = Path(tempfile.mkdtemp(prefix="vnict-e2e-"))
     state.chmod(0o755)
+    taken: set[int] = set()
     overrides = {
         "VNICT_STATE_DIR": str(state),
-        "VNICT_PG_PORT": str(_free_port()),
-        "VNICT_MIRROR_PORT": str(free_port_run(MIRROR_PORTS)),
-        "VNICT_AIRFLOW_PORT": str(_free_port()),
+        "VNICT_PG_PORT": str(free_port(1, taken)),
+        "VNICT_MIRROR_PORT": str(free_port(MIRROR_PORTS, taken)),
+        "VNICT_AIRFLOW_PORT": str(free_port(1, taken)),
         "VNICT_SOURCES": "mirror",
         "VNICT_TASK_RETRIES": "1",
         "VNICT_RETRY_DELAY_SECONDS": "2",

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from vnict.sandbox import backfill_on_stack, free_port, isolated_state, warehouse_snapshot
+from vnict.sandbox import MIRROR_PORTS, backfill_on_stack, free_port, isolated_state, warehouse_snapshot
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server")]
@@ -17,7 +17,7 @@ FROM_DATE, TO_DATE = "2024-03-18T00:00:00+07:00", "2024-03-22T23:00:00+07:00"
 
 
 def test_backfill_on_two_celery_workers_uses_both_and_equals_a_local_executor_run():
-    mirror_port = free_port(8)  # both stacks crawl the same URLs, so articles get the same ids
+    mirror_port = free_port(MIRROR_PORTS)  # both stacks crawl the same URLs, so articles get the same ids
     with isolated_state("vnict-e2e-celery-", mirror_port) as env:
         celery = backfill_on_stack(env, FROM_DATE, TO_DATE, workers=("worker1", "worker2"))
         celery_data = warehouse_snapshot(celery.dsn)
