@@ -1,5 +1,5 @@
 """The nightly as `make run` runs it (Airflow's scheduler, LocalExecutor, portals in parallel, dbt in
-cosmos' watcher mode), on a fresh state folder with its own ports, then a plain `dbt build` on the
+one `dbt build` task), on a fresh state folder with its own ports, then a plain `dbt build` on the
 same data.
 
     .venv/bin/python benchmarks/bench_nightly.py [--json]

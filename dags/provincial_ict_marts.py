@@ -1,7 +1,7 @@
 """
 ### Provincial ICT marts
 
-Rebuilds the dbt marts (one task per seed and model, tests after each model) whenever the staging
+Rebuilds the dbt marts (`dbt.build`: one `dbt build` of the whole project) whenever the staging
 tables change: it is scheduled on the assets `staging.articles` and `staging.indicator_mentions`,
 which `provincial_ict_reprocess` and `provincial_ict_nightly` update. A nightly run builds the marts
 itself, within its own run (its asset events say so), and then this DAG skips; after reprocessing,

@@ -4,7 +4,8 @@
 Every night at 02:00 (Asia/Ho_Chi_Minh) this DAG collects the articles that provincial portals
 published during the run's **data interval**, keeps every page in `raw.pages`, parses articles into
 `staging.articles`, reads indicator figures into `staging.indicator_mentions`, and builds the dbt
-marts (one Airflow task per seed and model, each model's tests right after it).
+marts (`dbt.build`: one `dbt build` of the whole project, seeds, models and every data test; its log
+lists each node's result, and a failed node fails it by name).
 
 * **One mapped task group per portal** (`portal.crawl` = discover + fetch, `portal.parse`): a portal
   that fails or retries does not hold the others; extraction and dbt run for the portals that

@@ -25,7 +25,7 @@ from vnict.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
-# the triggerer runs the deferred dbt sensors (cosmos watcher mode)
+# the triggerer runs deferred tasks (the dbt sensors of VNICT_DBT_EXECUTION=watcher), as in production
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 USERNAME = "admin"
 

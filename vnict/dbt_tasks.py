@@ -1,10 +1,13 @@
-"""The dbt project as Airflow tasks (cosmos) and the manifest they are loaded from."""
+"""The dbt project as Airflow tasks, how the project runs dbt, and the manifest cosmos reads."""
 from __future__ import annotations
 
+import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
+from collections import Counter, deque
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,24 +17,97 @@ from vnict.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 
-def run_dbt(dsn: str | None, args: list[str], settings: Settings | None = None) -> None:
+class DbtError(RuntimeError):
+    """A dbt command exited non-zero; the message ends with the tail of its output."""
+
+
+class DbtBuildFailed(DbtError):
+    """`dbt build` ran and some nodes errored or failed their tests; `results` says which."""
+
+    def __init__(self, results: dict):
+        self.results = results
+        failed = "; ".join(f"{f['node']} ({f['status']}: {f['message']})" for f in results["failures"])
+        super().__init__(f"dbt build: {len(results['failures'])} of {results['nodes']} nodes failed: {failed}")
+
+
+def run_dbt(dsn: str | None, args: list[str], settings: Settings | None = None, echo: bool = False) -> None:
     """Run a dbt command on the project, against the warehouse ``dsn`` (None: the profile's own
-    defaults); raise with dbt's output on failure. The one way the project runs dbt from Python
-    (the DAGs' tasks run it through cosmos)."""
+    defaults); raise DbtError with dbt's output on failure. The one way the project runs dbt from
+    Python. ``echo`` logs dbt's lines as they come (a task log), else only at debug level.
+
+    Profile and target are always named (DBT_PROFILE, DBT_TARGET): dbt reuses a partial parse only
+    for the same ones, so `dbt parse` and every later command share it."""
     from warehouse.connection import dbt_env
 
     settings = settings or load_settings()
     project = settings.dbt_project_dir
-    env = {**os.environ, **(dbt_env(dsn) if dsn else {}), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {**os.environ, **(dbt_env(dsn) if dsn else {}), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "DBT_PROFILE": "vnict", "DBT_TARGET": "warehouse"}
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
-    log.info("running %s", " ".join(cmd[:1] + args))
-    result = subprocess.run(cmd, env=env, cwd=project, text=True, capture_output=True)
-    for line in result.stdout.splitlines():
-        log.debug("dbt | %s", line)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n"
-                           f"{result.stdout[-3000:]}{result.stderr[-2000:]}")
+    log.info("running %s", " ".join(["dbt", *args]))
+    tail: deque[str] = deque(maxlen=60)
+    with subprocess.Popen(cmd, env=env, cwd=project, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT) as proc:
+        for line in proc.stdout:
+            line = line.rstrip()
+            tail.append(line)
+            log.log(logging.INFO if echo else logging.DEBUG, "dbt | %s", line)
+    if proc.returncode != 0:
+        output = "\n".join(tail)
+        raise DbtError(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{output[-4000:]}")
+
+
+def build_project(dsn: str, settings: Settings | None = None) -> dict:
+    """`dbt build` of the whole project; its results by node status, and every node that failed.
+
+    Raises DbtBuildFailed when a model, seed or test failed (DbtError when dbt did not get as far as
+    running nodes). dbt writes into the state folder, not dbt_project/target, whose manifest the
+    DAGs and `dbt docs` read."""
+    settings = settings or load_settings()
+    results_file = build_results_file(settings)
+    target = results_file.parent
+    args = ["build", "--target-path", str(target), "--log-path", str(target.parent / "logs")]
+    results_file.unlink(missing_ok=True)
+    parsed = settings.dbt_project_dir / "target" / "partial_parse.msgpack"
+    if parsed.exists() and not (target / parsed.name).exists():  # start from `dbt parse`'s work
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(parsed, target / parsed.name)
+    try:
+        run_dbt(dsn, args, settings, echo=True)
+    except DbtError:
+        if not results_file.exists():
+            raise
+        results = read_run_results(results_file)
+        if not results["failures"]:
+            raise
+        raise DbtBuildFailed(results) from None
+    return read_run_results(results_file)
+
+
+def build_results_file(settings: Settings) -> Path:
+    """Where build_project leaves dbt's run_results.json (the state folder's dbt target)."""
+    return settings.state_dir / "dbt" / "target" / "run_results.json"
+
+
+def read_run_results(path: Path) -> dict:
+    """Counts by resource type and status, the failed nodes and the tests that warned, from dbt's
+    run_results.json."""
+    data = json.loads(path.read_text())
+    by_status: Counter = Counter()
+    by_type: Counter = Counter()
+    failures, warnings = [], []
+    for r in data.get("results", []):
+        unique_id = r["unique_id"]
+        by_status[r["status"]] += 1
+        by_type[unique_id.split(".", 1)[0]] += 1
+        if r["status"] in ("error", "fail", "runtime error"):
+            failures.append({"node": unique_id.split(".")[-1], "status": r["status"],
+                             "message": " ".join(str(r.get("message") or "").split())[:300]})
+        elif r["status"] == "warn":
+            warnings.append(unique_id.split(".")[-1])
+    return {"nodes": sum(by_status.values()), "by_status": dict(by_status), "by_type": dict(by_type),
+            "elapsed_s": round(data.get("elapsed_time") or 0, 1), "failures": failures, "warnings": warnings}
 
 
 def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -> Path:
@@ -57,7 +133,7 @@ def ensure_dbt_manifest(settings: Settings | None = None, force: bool = False) -
     uri = airflow_uri(settings.warehouse)
     log.info("writing the dbt manifest (dbt parse)")
     run_dbt(uri if uri and uri.startswith("postgres") else None,
-            ["parse", "--profile", "vnict", "--target", "warehouse"], settings)
+            ["parse"], settings)
     if not manifest.exists():
         raise RuntimeError(f"`dbt parse` wrote no {manifest}")
     stamp.write_text(target)
@@ -75,18 +151,51 @@ def _connection_fingerprint(settings: Settings) -> str:
     return f"{parts.username}@{parts.hostname}:{parts.port}{parts.path} profile=vnict target=warehouse"
 
 
-# How the dbt task group runs. Measured on the marts DAG over the make-run data (2 shared cores):
-# watcher 53 s, build 104 s (a plain `dbt build` about 25 s).
-#   watcher - one `dbt build` (the producer task, in the pool dbt_build) runs the whole project with
-#             dbt's threads; one deferred sensor per seed/model/test shows each node's result;
-#   build   - one `dbt build --select node` task per seed and model (its tests included);
-#   after_each - one `dbt run` task per model and one `dbt test` task after it (a dbt start-up each).
-DBT_EXECUTION = os.environ.get("VNICT_DBT_EXECUTION", "watcher")
+# How the DAGs run dbt. Measured on the marts DAG (2 shared cores; a plain `dbt build` takes 6-10 s):
+#   project - one task, `dbt build` of the whole project (build_project); its log and return value
+#             list every node's result. Default: the dbt phase is a few seconds over dbt's own time.
+#   watcher - cosmos' watcher mode: a producer task runs the build and one deferred sensor per seed,
+#             model and test shows that node in the grid; 38-53 s. The producer pushes an XCom per
+#             node (slower dbt) and each of the 45 sensors is a task start of its own.
+# cosmos' TestBehavior.BUILD (a `dbt build --select` task per model) took 104 s and a run task plus a
+# test task per model about 140 s.
+DBT_EXECUTION = os.environ.get("VNICT_DBT_EXECUTION", "project")
 
 
 def dbt_task_group(group_id: str = "dbt", **kwargs):
-    """The dbt project as Airflow tasks (cosmos), loaded from the manifest: no dbt at parse time, no
-    `dbt deps`. Data tests are not retried: a failing test fails the same way again, minutes later."""
+    """The dbt build of a DAG run, as a task group: one task (`project`) or cosmos' watcher.
+
+    One build at a time across runs and DAGs (the pool dbt_build), and it is not retried: a failing
+    data test fails the same way again, minutes later."""
+    mode = DBT_EXECUTION
+    if mode == "project":
+        return _project_task_group(group_id, **kwargs)
+    if mode == "watcher":
+        return _watcher_task_group(group_id, **kwargs)
+    raise ValueError(f"VNICT_DBT_EXECUTION must be project or watcher, got {mode!r}")
+
+
+def _project_task_group(group_id: str, **kwargs):
+    from airflow.sdk import TaskGroup, task
+
+    with TaskGroup(group_id=group_id, tooltip="dbt build of the whole project", **kwargs) as group:
+        @task(task_id="build", pool=DBT_POOL, retries=0)
+        def build() -> dict:
+            """`dbt build` of the whole project: seeds, models and every data test."""
+            from vnict.orchestration import warehouse_dsn
+
+            results = build_project(warehouse_dsn())
+            print(f"dbt build: {results['nodes']} nodes {results['by_type']}, {results['by_status']} "
+                  f"in {results['elapsed_s']} s")
+            return results
+
+        build()
+    return group
+
+
+def _watcher_task_group(group_id: str, **kwargs):
+    """The project as cosmos tasks in watcher mode, loaded from the manifest: no dbt at parse time,
+    no `dbt deps`."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
     from cosmos.profiles import PostgresUserPasswordProfileMapping
@@ -97,19 +206,11 @@ def dbt_task_group(group_id: str = "dbt", **kwargs):
         raise FileNotFoundError(
             f"{manifest} is missing: the DAG loads the dbt graph from it. Create it with "
             "`vnict ui`, `vnict run` or `dbt parse --project-dir dbt_project --profiles-dir dbt_project`")
-    mode = DBT_EXECUTION
-    if mode not in ("watcher", "build", "after_each"):
-        raise ValueError(f"VNICT_DBT_EXECUTION must be watcher, build or after_each, got {mode!r}")
-    operator_args = {"install_deps": False}
-    if mode == "watcher":
-        # The sensors wait in the triggerer (deferrable: cosmos' poke mode never ends for detached tests).
-        # 5 s between looks: a trigger firing within a second or two of the deferral can meet an Airflow
-        # scheduler race (apache/airflow#67287, #72716) that fails the task; most sensors start after
-        # their node finished and succeed without deferring at all.
-        operator_args.update(poke_interval=5)
-    else:
-        # One instance of a node's task at a time across runs: two runs must not rebuild a table together.
-        operator_args["max_active_tis_per_dag"] = 1
+    # The sensors wait in the triggerer (deferrable: cosmos' poke mode never ends for detached tests).
+    # 5 s between looks: a trigger firing within a second or two of the deferral can meet an Airflow
+    # scheduler race (apache/airflow#67287, #72716) that fails the task; most sensors start after
+    # their node finished and succeed without deferring at all.
+    operator_args = {"install_deps": False, "poke_interval": 5}
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
@@ -126,7 +227,7 @@ def dbt_task_group(group_id: str = "dbt", **kwargs):
                 profile_args={"schema": "dbt", "threads": 2, "connect_timeout": 10}),
         ),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER if mode == "watcher" else ExecutionMode.LOCAL,
+            execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.DBT_RUNNER,
             # a model's test task runs only the tests of that model, not tests on models not built yet
             test_indirect_selection=TestIndirectSelection.CAUTIOUS,
@@ -134,7 +235,7 @@ def dbt_task_group(group_id: str = "dbt", **kwargs):
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD if mode == "build" else TestBehavior.AFTER_EACH,
+            test_behavior=TestBehavior.AFTER_EACH,
             # tests spanning several models (relationships, singular tests) run once all of them are built
             should_detach_multiple_parents_tests=True,
             dbt_deps=False,
@@ -144,18 +245,14 @@ def dbt_task_group(group_id: str = "dbt", **kwargs):
         **kwargs,
     )
     for task in group.iter_tasks():
-        name = type(task).__name__
-        if "Producer" in name:
-            # one whole-project build at a time across runs and DAGs; it runs the data tests, so a
-            # failing test fails it, and the run, at once: it is not run again
+        if "Producer" in type(task).__name__:
+            # it runs the data tests, so a failing test fails it, and the run, at once: not run again
             task.pool = DBT_POOL
             task.retries = 0
-        elif mode == "watcher":
+        else:
             # a sensor only shows its node's result from the build; one retry seconds later gets it past
             # the scheduler race above (measured: 2 of 6 nightly runs lost a test sensor to it)
             task.retries = 1
             task.retry_delay = timedelta(seconds=5)
             task.max_retry_delay = timedelta(seconds=10)
-        elif "Test" in name or mode == "build":  # a build task runs its model's tests
-            task.retries = 0
     return group

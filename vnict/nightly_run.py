@@ -21,7 +21,7 @@ from vnict.services import ServiceError
 from vnict.settings import Settings
 
 NIGHTLY = "provincial_ict_nightly"
-CRAWL_TASK, PARSE_TASK = "portal.crawl", "portal.parse"
+CRAWL_TASK, PARSE_TASK, DBT_TASK = "portal.crawl", "portal.parse", "dbt.build"
 TERMINAL = {"success", "failed", "upstream_failed", "skipped", "removed"}
 # Manual runs only: a stack started for one run must not also start the DAGs' scheduled runs.
 RUN_ENV = {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
@@ -257,13 +257,26 @@ def run_failures(dsn: str, run: NightlyRun, settings: Settings) -> tuple[list[tu
     for portal, start, end, reason in gaps:
         out.append((portal, f"window {start:%Y-%m-%d}..{end:%Y-%m-%d} kept for the next crawl", reason))
     upstream = [ti for ti in run.task_instances if ti["state"] == "upstream_failed" and ti["task_id"] != "run_complete"]
+    dbt = dbt_results(run, settings)
     for ti in run.task_instances:
         if ti["state"] == "failed":
             name = ti["task_id"] + (f"[{ti.get('rendered_map_index') or ti['map_index']}]" if ti["map_index"] >= 0 else "")
             out.append((name, "task failed", f"log: {task_log_dir(run, ti)}"))
+            if ti["task_id"] == DBT_TASK and dbt:
+                out += [(f"dbt {f['node']}", f["status"], f["message"]) for f in dbt["failures"]]
     if upstream:
         out.append((f"{len(upstream)} tasks", "not run (upstream failed)", ", ".join(t["task_id"] for t in upstream)[:200]))
     return out, intended
+
+
+def dbt_results(run: NightlyRun, settings: Settings) -> dict | None:
+    """The results of the run's dbt build (read_run_results), when it wrote them during this run."""
+    from vnict.dbt_tasks import build_results_file, read_run_results
+
+    path = build_results_file(settings)
+    if not path.exists() or datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) < run.started_at:
+        return None
+    return read_run_results(path)
 
 
 def task_log_dir(run: NightlyRun, ti: dict | None = None) -> Path:
@@ -296,6 +309,12 @@ def print_report(run: NightlyRun, dsn: str, settings: Settings, out=None) -> Non
     w(f"Failures: {len(failures) or 'none'}")
     for who, what, why in failures:
         w(f"  {who:20} {what}\n  {'':20}   {why}")
+    dbt = dbt_results(run, settings)
+    if dbt:
+        more = f" and {len(dbt['warnings']) - 3} more" if len(dbt["warnings"]) > 3 else ""
+        warned = f"; warned: {', '.join(dbt['warnings'][:3])}{more}" if dbt["warnings"] else ""
+        w(f"dbt build: {dbt['nodes']} nodes ({', '.join(f'{k} {n}' for k, n in sorted(dbt['by_type'].items()))}): "
+          f"{', '.join(f'{k} {n}' for k, n in sorted(dbt['by_status'].items()))}{warned}")
     totals = warehouse_summary(dsn)
     w("\nWarehouse: " + ", ".join(f"{k} {v if v is not None else '-'}" for k, v in totals.items()))
     crawl, bound = run.crawl_wall_s, run.politeness_bound_s

@@ -105,5 +105,11 @@ def parsed_dags(airflow_test_env) -> dict:
     return probe(sorted(str(p) for p in DAGS_DIR.glob("*.py")), airflow_test_env)
 
 
+@pytest.fixture(scope="session")
+def parsed_watcher_dags(airflow_test_env) -> dict:
+    """The DAGs with dbt in cosmos' watcher mode (VNICT_DBT_EXECUTION=watcher)."""
+    return probe(sorted(str(p) for p in DAGS_DIR.glob("*.py")), {**airflow_test_env, "VNICT_DBT_EXECUTION": "watcher"})
+
+
 def dag_files() -> list[str]:
     return sorted(p.name for p in Path(DAGS_DIR).glob("*.py"))

@@ -29,21 +29,24 @@ def test_dag_file_imports_without_error_fast_and_offline(parsed_dags, name):
 def test_dag_has_owner_retries_tags_and_docs(parsed_dags, dag_id):
     dag = _all_dags(parsed_dags)[dag_id]
     assert dag["owners"] == ["data-engineering"]
-    # every task retries, except what runs dbt's data tests: a failing test fails the same way again,
-    # so it fails at once. In watcher mode that is the whole-project build; the sensors that show each
-    # node's result retry once, seconds later, past an Airflow race (apache/airflow#67287)
+    # every task retries, except the dbt build: it runs the data tests, and a failing test fails the
+    # same way again, so it fails at once
     tasks = dag["tasks"]
-    producers = {t for t, v in tasks.items() if "Producer" in v["operator"]}
-    once = producers or {t for t, v in tasks.items() if "Test" in v["operator"]}
-    assert all(v["retries"] >= 1 for t, v in tasks.items() if t not in once), "every task retries"
-    assert all(tasks[t]["retries"] == 0 for t in once)
-    if producers:
-        sensors = [v for v in tasks.values() if v["operator"].startswith("Dbt") and "Producer" not in v["operator"]]
-        assert sensors and all(v["retries"] == 1 and v["retry_delay_s"] <= 10 for v in sensors)
+    assert all(v["retries"] >= 1 for t, v in tasks.items() if t != "dbt.build"), "every task retries"
     assert all(t["retry_exponential_backoff"] for t in dag["tasks"].values())
     assert all(t["execution_timeout_s"] for t in dag["tasks"].values()), "a hung task would hold the run forever"
     assert "vnict" in dag["tags"] and len(dag["tags"]) >= 2
     assert dag["doc_md"].lstrip().startswith("###") and len(dag["doc_md"]) > 200
+
+
+@pytest.mark.parametrize("dag_id", ["provincial_ict_nightly", "provincial_ict_marts"])
+def test_dbt_is_one_build_task_not_retried_one_at_a_time(parsed_dags, dag_id):
+    from vnict.orchestration import DBT_POOL
+
+    dbt = {t: v for t, v in _all_dags(parsed_dags)[dag_id]["tasks"].items() if t.startswith("dbt.")}
+    assert list(dbt) == ["dbt.build"]
+    assert dbt["dbt.build"]["retries"] == 0
+    assert dbt["dbt.build"]["pool"] == DBT_POOL
 
 
 def test_nightly_runs_at_two_in_vietnam(parsed_dags):
@@ -65,22 +68,37 @@ def test_nightly_maps_crawl_and_parse_per_portal(parsed_dags):
     assert any(u.startswith("dbt.") for u in tasks["run_complete"]["upstream"])
 
 
-def test_nightly_renders_one_dbt_task_per_model_with_tests_after_it(parsed_dags, dbt_manifest):
+def test_nightly_builds_the_marts_after_extraction(parsed_dags):
+    tasks = _all_dags(parsed_dags)["provincial_ict_nightly"]["tasks"]
+    assert tasks["dbt.build"]["upstream"] == ["marts_wanted"]
+    assert tasks["marts_wanted"]["upstream"] == ["extract"]
+
+
+def test_watcher_mode_renders_a_sensor_per_model_and_its_tests(parsed_watcher_dags, dbt_manifest):
+    """VNICT_DBT_EXECUTION=watcher: one producer runs the build (not retried, in the pool), one sensor
+    per seed, model and model's tests shows each node; the sensors retry once, seconds later."""
     import json
+
+    from vnict.orchestration import DBT_POOL
 
     manifest = json.loads(dbt_manifest.read_text())
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
-    tasks = _all_dags(parsed_dags)["provincial_ict_nightly"]["tasks"]
+    info = parsed_watcher_dags["provincial_ict_nightly.py"]
+    assert info["errors"] == {}, info["errors"]
+    tasks = info["dags"]["provincial_ict_nightly"]["tasks"]
     assert models and {f"dbt.{m}.run" for m in models} <= set(tasks)
     for seed in seeds:  # a seed with tests is a group (seed, test), one without a single task
         assert f"dbt.{seed}.seed" in tasks or f"dbt.{seed}_seed" in tasks, seed
     for model in models:
         assert tasks[f"dbt.{model}.test"]["upstream"] == [f"dbt.{model}.run"]
-    # the marts wait for extraction (through the build_marts switch)
+    producer = tasks["dbt.dbt_producer_watcher"]
+    assert producer["retries"] == 0 and producer["pool"] == DBT_POOL
+    sensors = [v for t, v in tasks.items() if t.startswith("dbt.") and v["operator"].startswith("Dbt")
+               and "Producer" not in v["operator"]]
+    assert sensors and all(v["retries"] == 1 and v["retry_delay_s"] <= 10 for v in sensors)
     roots = [t for t, v in tasks.items() if t.startswith("dbt.") and not any(u.startswith("dbt.") for u in v["upstream"])]
     assert roots and all(tasks[t]["upstream"] == ["marts_wanted"] for t in roots)
-    assert tasks["marts_wanted"]["upstream"] == ["extract"]
 
 
 def test_staging_assets_feed_the_marts_dag(parsed_dags):
@@ -90,7 +108,7 @@ def test_staging_assets_feed_the_marts_dag(parsed_dags):
     for dag_id in ("provincial_ict_nightly", "provincial_ict_reprocess"):
         outlets = {o for t in dags[dag_id]["tasks"].values() for o in t["outlets"]}
         assert outlets == staging, dag_id
-    assert any(t.startswith("dbt.") and t.endswith(".run") for t in dags["provincial_ict_marts"]["tasks"])
+    assert "dbt.build" in dags["provincial_ict_marts"]["tasks"]
 
 
 def test_reprocess_never_fetches(parsed_dags):
@@ -152,6 +170,3 @@ def test_portals_share_a_pool_and_dbt_builds_one_at_a_time(parsed_dags):
     assert dags["provincial_ict_nightly"]["tasks"]["portal.crawl"]["pool"] == CRAWL_POOL
     assert POOLS[CRAWL_POOL][0] >= 7, "the mirror's seven portals crawl side by side"
     assert POOLS[DBT_POOL][0] == 1
-    for dag_id in ("provincial_ict_nightly", "provincial_ict_marts"):
-        producers = [v for v in dags[dag_id]["tasks"].values() if "Producer" in v["operator"]]
-        assert producers and all(p["pool"] == DBT_POOL for p in producers), dag_id

@@ -248,6 +248,38 @@ def test_coverage_test_reports_a_fact_lost_from_the_marts(warehouse, dbt_paths):
     run_dbt(warehouse, ["test", *dbt_paths, "--select", "assert_facts_cover_catalogued_mentions"])
 
 
+def test_build_project_counts_every_node_and_names_what_failed(warehouse, test_settings, tmp_path):
+    """The DAGs' dbt task: a passing build returns its nodes by status; a failing node fails it with
+    the node's name, and the results say which node failed and why."""
+    import dataclasses
+
+    from vnict.dbt_tasks import DbtBuildFailed, build_project
+
+    settings = dataclasses.replace(test_settings, state_dir=tmp_path)
+    results = build_project(warehouse, settings)
+    assert results["failures"] == []
+    assert results["by_type"]["model"] >= 8 and results["by_type"]["test"] >= 30
+    assert set(results["by_status"]) <= {"success", "pass", "no-op", "warn"}
+    assert len(results["warnings"]) == results["by_status"].get("warn", 0)
+    assert results["nodes"] == sum(results["by_status"].values())
+
+    # a column the staging model reads is gone (schema drift): its view fails, what is built on it is skipped
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("alter table staging.articles rename column source_outlet to source_outlet_gone")
+    try:
+        with pytest.raises(DbtBuildFailed) as failed:
+            build_project(warehouse, settings)
+        failures = failed.value.results["failures"]
+        assert [f["node"] for f in failures] == ["stg_staging__articles"]
+        assert failures[0]["status"] == "error" and "source_outlet" in failures[0]["message"]
+        assert "stg_staging__articles" in str(failed.value)
+        assert failed.value.results["by_status"]["skipped"] >= 10
+    finally:
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            conn.execute("alter table staging.articles rename column source_outlet_gone to source_outlet")
+    assert build_project(warehouse, settings)["failures"] == []
+
+
 def test_docs_generate_covers_every_model_and_column(warehouse, dbt_paths):
     run_dbt(warehouse, ["docs", "generate", *dbt_paths])
     target = Path(dbt_paths[1])
