@@ -98,14 +98,14 @@ def read_run_results(path: Path) -> dict:
     by_type: Counter = Counter()
     failures, warnings = [], []
     for r in data.get("results", []):
-        unique_id = r["unique_id"]
+        kind, _, name = r["unique_id"].split(".")[:3]  # test.vnict.<name>.<hash>, model.vnict.<name>
         by_status[r["status"]] += 1
-        by_type[unique_id.split(".", 1)[0]] += 1
+        by_type[kind] += 1
         if r["status"] in ("error", "fail", "runtime error"):
-            failures.append({"node": unique_id.split(".")[-1], "status": r["status"],
+            failures.append({"node": name, "status": r["status"],
                              "message": " ".join(str(r.get("message") or "").split())[:300]})
         elif r["status"] == "warn":
-            warnings.append(unique_id.split(".")[-1])
+            warnings.append(name)
     return {"nodes": sum(by_status.values()), "by_status": dict(by_status), "by_type": dict(by_type),
             "elapsed_s": round(data.get("elapsed_time") or 0, 1), "failures": failures, "warnings": warnings}
 
