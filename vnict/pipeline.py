@@ -74,14 +74,17 @@ def crawl(portal_id: str, start: datetime, end: datetime, dsn: str, run_id: str 
     from scrapers.crawl import crawl_portal
     from scrapers.fetch import Fetcher
     from warehouse.gaps import close_gap, open_gaps, record_gap
+    from warehouse.host_locks import host_lock
     from warehouse.pages import PostgresPageStore
 
     settings = settings or load_settings()
     portal = load_sources(settings).get(portal_id)
     began = time.monotonic()
-    earlier = [g for g in open_gaps(dsn, portal_id) if (g.start, g.end) != (start, end)]
     reports = []
-    with Fetcher(allow_private=settings.sources_mode == "mirror") as fetcher, PostgresPageStore(dsn) as store:
+    # one crawl of a host at a time, whichever worker runs it: each keeps the host's rate only for itself
+    with host_lock(dsn, portal.host, f"crawl {portal_id}"), \
+            Fetcher(allow_private=settings.sources_mode == "mirror") as fetcher, PostgresPageStore(dsn) as store:
+        earlier = [g for g in open_gaps(dsn, portal_id) if (g.start, g.end) != (start, end)]
         for gap in earlier:
             log.info("crawl %s: going over the gap %s .. %s again (%s; attempt %d)", portal_id, gap.start,
                      gap.end, gap.reason, gap.attempts + 1)
