@@ -12,6 +12,7 @@ COPY --chown=airflow:root scrapers ./scrapers
 COPY --chown=airflow:root extraction ./extraction
 COPY --chown=airflow:root warehouse ./warehouse
 COPY --chown=airflow:root portal_mirror ./portal_mirror
+COPY --chown=airflow:root reference ./reference
 COPY --chown=airflow:root sql ./sql
 COPY --chown=airflow:root dbt_project ./dbt_project
 COPY --chown=airflow:root dags ./dags

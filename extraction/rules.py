@@ -1,4 +1,5 @@
-"""Loading the extractor's data: the shared lexicon (_lexicon.yaml), the places (_places.yaml)
+"""Loading the extractor's data: the shared lexicon (_lexicon.yaml), the places (_places.yaml; the
+province names are the reference's, reference/provinces.csv)
 and one rule file per indicator (<code>.yaml). Everything Vietnamese lives in those files."""
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from reference.provinces import provinces as reference_provinces
 
 from .text import SuffixMatcher, normalise_phrase
 
@@ -140,6 +143,20 @@ def _compile(pattern: str, where: str, flags: int = 0) -> re.Pattern:
         raise RuleError(f"{where}: bad regex: {exc}: {pattern[:120]}") from exc
 
 
+def province_keys(places: dict) -> dict[str, str]:
+    """Every name of a province (the reference's, reference/provinces.csv) -> its official name, all
+    normalised. A name that is a province or city word before another of its names ("thành phố hồ chí
+    minh") is left out: the extractor reads those words before a name itself."""
+    prefixes = tuple(normalise_phrase(w) + " " for w in [places["province_word"], *places["city_words"]])
+    keys: dict[str, str] = {}
+    for province in reference_provinces():
+        names = [normalise_phrase(n) for n in province.names]
+        for name in names:
+            if not any(name.startswith(p) and name[len(p):] in names for p in prefixes):
+                keys[name] = names[0]
+    return keys
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
     d = _load_yaml(rules_dir / "_lexicon.yaml")
@@ -159,11 +176,7 @@ def load_lexicon(rules_dir: Path = RULES_DIR) -> Lexicon:
     for kind, words in d["time"]["relative"].items():
         for w in words:
             rel_kind[normalise_phrase(w)] = kind
-    prov_key = {}
-    for entry in places["provinces"]:
-        names = [normalise_phrase(n) for n in entry.split("|")]
-        for n in names:
-            prov_key[n] = names[0]
+    prov_key = province_keys(places)
     link_alt = _alt(d["link_words"])
     head_group = {}
     for group, words in (d.get("head_nouns") or {}).items():

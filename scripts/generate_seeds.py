@@ -10,6 +10,9 @@
 - province_aliases.csv: the package's keywords for each unit ("tinhhagiang", "hagiang"), one row per
   keyword and unit. dbt keys them, like every other name, with its macro province_name_key, the one
   province key of the project.
+- province_spellings.csv: every name reference/provinces.csv gives a pre-2025 province (former
+  names, spellings with the marks written either way, abbreviations), the one home of those names,
+  which the parser and the extractor read too.
 
 Only the package's bundled tables are read; its free-text address parser is never run.
 Usage: python scripts/generate_seeds.py [--out-dir dbt_project/seeds] [--rules-dir extraction/rules] [--check]
@@ -41,6 +44,7 @@ ATTRIBUTE_COLUMNS = ["code", "online_service_regime", "regime_note"]
 PROVINCE_COLUMNS = ["province_key", "era", "province_code", "province_name", "province_full_name",
                     "province_type", "latitude", "longitude", "current_province_key"]
 ALIAS_COLUMNS = ["alias", "province_key"]
+SPELLING_COLUMNS = ["alias", "province_key"]
 
 
 def build_indicator_rows(rules_dir: Path = RULES_DIR) -> tuple[list[dict], list[dict]]:
@@ -119,6 +123,24 @@ def build_province_rows() -> tuple[list[dict], list[dict]]:
     return provinces, aliases
 
 
+def build_spelling_rows(province_rows: list[dict]) -> list[dict]:
+    """Every name the reference gives a pre-2025 province (reference/provinces.csv: spellings, names
+    that need context), keyed like the provinces seed."""
+    from reference.provinces import provinces as reference_provinces
+
+    legacy = {p["province_code"] for p in province_rows if p["era"] == "legacy"}
+    owner: dict[str, str] = {}
+    for province in reference_provinces():
+        if province.code not in legacy:
+            raise ValueError(f"reference/provinces.csv: {province.code} ({province.name}) is no pre-2025 "
+                             "province code of the package")
+        for name in province.names:
+            key = f"legacy-{province.code}"
+            if owner.setdefault(name, key) != key:
+                raise ValueError(f"reference/provinces.csv: {name!r} names two provinces")
+    return [{"alias": name, "province_key": key} for name, key in sorted(owner.items())]
+
+
 def _render(rows: list[dict], columns: list[str]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
@@ -136,6 +158,7 @@ def seed_files(out_dir: Path, rules_dir: Path = RULES_DIR) -> dict[Path, str]:
         out_dir / "indicator_attributes.csv": _render(attributes, ATTRIBUTE_COLUMNS),
         out_dir / "provinces.csv": _render(provinces, PROVINCE_COLUMNS),
         out_dir / "province_aliases.csv": _render(aliases, ALIAS_COLUMNS),
+        out_dir / "province_spellings.csv": _render(build_spelling_rows(provinces), SPELLING_COLUMNS),
     }
 
 

@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("warehouse", "scrapers", "extraction", "portal_mirror", "vnict", "dags")
-LOWER = ("warehouse", "scrapers", "extraction", "portal_mirror")
+PACKAGES = ("reference", "warehouse", "scrapers", "extraction", "portal_mirror", "vnict", "dags")
+LOWER = ("reference", "warehouse", "scrapers", "extraction", "portal_mirror")
 UPPER = ("vnict", "dags")
 
 

@@ -1,38 +1,19 @@
-"""Province names: the 63 provinces before the merger of 1 July 2025 and the 34 after it.
+"""Province names in article text: which provinces a page mentions, which one an outlet names.
 
-data/provinces.csv (code, name, name_current, match) was generated from the vietnamadminunits
-package's tables, with the pre-2025 name "Thừa Thiên Huế" and common spelling variants added to
-``match`` ("Hoà"/"Hòa", "TP.HCM"...). The bare "Hồ Chí Minh" is not a match: in government news it
-is far more often the President's name than the city.
+The names are the reference's (reference/provinces.csv); a page is matched on the names that mean the
+province wherever they stand, not on those that need a "tỉnh"/"TP." before them.
 """
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
+from reference.provinces import provinces
 from scrapers.parsing.text import fold
 
 # Phrases that contain a province name without meaning the province.
 _NOT_PROVINCES = re.compile(r"Thái Bình Dương|Châu Á - Thái Bình Dương|Chủ tịch Hồ Chí Minh|Tư tưởng Hồ Chí Minh")
-
-
-@dataclass(frozen=True)
-class Province:
-    code: str
-    name: str
-    name_current: str
-    match: tuple[str, ...]
-
-
-@lru_cache(maxsize=1)
-def provinces() -> tuple[Province, ...]:
-    text = resources.files("scrapers.parsing").joinpath("data/provinces.csv").read_text("utf-8")
-    return tuple(Province(r["code"], r["name"], r["name_current"], tuple(r["match"].split("|")))
-                 for r in csv.DictReader(text.splitlines()))
 
 
 def province_names() -> list[str]:
@@ -57,7 +38,7 @@ def current_name(name: str) -> str | None:
 def _matcher() -> tuple[re.Pattern, dict[str, str]]:
     owner: dict[str, str] = {}
     for p in provinces():
-        for alias in p.match:
+        for alias in p.spellings:
             owner[alias] = p.name
     alternatives = sorted(owner, key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
@@ -82,7 +63,7 @@ def most_mentioned(text: str) -> str | None:
 def _folded() -> list[tuple[str, str]]:
     keys = []
     for p in provinces():
-        for alias in p.match:
+        for alias in p.spellings:
             key = re.sub(r"[^a-z]", "", fold(alias))
             if len(key) >= 5:
                 keys.append((key, p.name))

@@ -74,7 +74,7 @@ def test_image_is_the_official_airflow_3_3_image_with_this_project():
     dockerfile = (REPO_ROOT / "Dockerfile").read_text()
     assert "FROM apache/airflow:3.3." in dockerfile
     assert "-c constraints.txt -e ." in dockerfile
-    for package in ("vnict", "scrapers", "extraction", "warehouse", "dags", "dbt_project", "sql"):
+    for package in ("vnict", "scrapers", "extraction", "reference", "warehouse", "dags", "dbt_project", "sql"):
         assert f"COPY --chown=airflow:root {package} " in dockerfile
 
 

@@ -9,7 +9,7 @@ provinces as (
 aliases as (
     select alias, province_key from {{ ref('province_aliases') }}
     union all
-    select alias, province_key from {{ ref('province_aliases_manual') }}
+    select alias, province_key from {{ ref('province_spellings') }}
     union all
     select province_name, province_key from provinces
     union all
