@@ -17,7 +17,8 @@ COPY --chown=airflow:root sql ./sql
 COPY --chown=airflow:root dbt_project ./dbt_project
 COPY --chown=airflow:root dags ./dags
 RUN pip install --no-cache-dir -c constraints.txt -e .
-# The DAGs render dbt from its manifest, so parsing a DAG never runs dbt: write it into the image.
+# The dbt build task starts from this parse (and VNICT_DBT_EXECUTION=watcher renders the DAGs from its
+# manifest, so parsing a DAG never runs dbt): write it into the image.
 RUN AIRFLOW_CONN_WAREHOUSE=postgresql://vnict@warehouse:5432/vnict \
     python -c "from vnict.dbt_tasks import ensure_dbt_manifest; ensure_dbt_manifest()"
 
