@@ -48,6 +48,12 @@ class NightlyRun:
         ends = [_ts(t["end_date"]) for t in tis if t.get("end_date")]
         return (max(ends) - min(starts)).total_seconds() if starts and ends else None
 
+    def busy_s(self, tis: list[dict]) -> float | None:
+        """The time these task instances ran, each from its start to its end, added up (not the time
+        they waited in the queue between them)."""
+        spans = [self.span_s([t]) for t in tis]
+        return sum(s for s in spans if s is not None) if any(s is not None for s in spans) else None
+
     @property
     def crawl_wall_s(self) -> float | None:
         return self.span_s(self.tis(CRAWL_TASK))
@@ -299,7 +305,7 @@ def print_report(run: NightlyRun, dsn: str, settings: Settings, out=None) -> Non
     for p in portals:
         w(f"{p['portal_id']:20} {p['status']:7} {p['pages_fetched']:6d} {p['articles_new']:5d} "
           f"{p['articles_updated']:5d} {p['figures']:8d} {p['failures']:9d} "
-          f"{_duration(run.span_s(durations.get(p['portal_id'], []))):>6}")
+          f"{_duration(run.busy_s(durations.get(p['portal_id'], []))):>6}")
     if not portals:
         w("  (no summary: the run ended before `summarize`)")
     failures, intended = run_failures(dsn, run, settings)

@@ -67,6 +67,17 @@ def test_report_fits_one_screen_and_names_every_failure(warehouse_dsn, test_sett
     assert "Failures: 5" in text  # two requests, two tasks, one dbt node
 
 
+def test_a_portals_time_is_what_its_tasks_ran_not_what_they_waited():
+    start = datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc)
+    crawl = {"task_id": "portal.crawl", "start_date": start.isoformat(),
+             "end_date": (start + timedelta(seconds=55)).isoformat()}
+    parse = {"task_id": "portal.parse", "start_date": (start + timedelta(seconds=125)).isoformat(),
+             "end_date": (start + timedelta(seconds=127)).isoformat()}
+    run = NightlyRun(RUN_ID, "success", 130.0, [crawl, parse], None, start, None)
+    assert run.busy_s([crawl, parse]) == 57.0
+    assert run.span_s([crawl, parse]) == 127.0
+
+
 def test_report_ignores_dbt_results_left_by_an_earlier_run(warehouse_dsn, test_settings, tmp_path):
     settings = dataclasses.replace(test_settings, state_dir=tmp_path)
     results = settings.state_dir / "dbt" / "target" / "run_results.json"
