@@ -44,7 +44,6 @@ ATTRIBUTE_COLUMNS = ["code", "online_service_regime", "regime_note"]
 PROVINCE_COLUMNS = ["province_key", "era", "province_code", "province_name", "province_full_name",
                     "province_type", "latitude", "longitude", "current_province_key"]
 ALIAS_COLUMNS = ["alias", "province_key"]
-SPELLING_COLUMNS = ["alias", "province_key"]
 
 
 def build_indicator_rows(rules_dir: Path = RULES_DIR) -> tuple[list[dict], list[dict]]:
@@ -158,7 +157,7 @@ def seed_files(out_dir: Path, rules_dir: Path = RULES_DIR) -> dict[Path, str]:
         out_dir / "indicator_attributes.csv": _render(attributes, ATTRIBUTE_COLUMNS),
         out_dir / "provinces.csv": _render(provinces, PROVINCE_COLUMNS),
         out_dir / "province_aliases.csv": _render(aliases, ALIAS_COLUMNS),
-        out_dir / "province_spellings.csv": _render(build_spelling_rows(provinces), SPELLING_COLUMNS),
+        out_dir / "province_spellings.csv": _render(build_spelling_rows(provinces), ALIAS_COLUMNS),
     }
 
 

@@ -239,9 +239,11 @@ def intended_faults(settings: Settings) -> dict[tuple[str, str], str]:
     return {(f["site_id"], f["url_path"]): f["kind"] for f in MirrorServer().fixed_faults()}
 
 
-def run_failures(dsn: str, run: NightlyRun, settings: Settings) -> tuple[list[tuple[str, str, str]], dict]:
+def run_failures(dsn: str, run: NightlyRun, settings: Settings,
+                 dbt: dict | None = None) -> tuple[list[tuple[str, str, str]], dict]:
     """(portal or task, what, why) for every failed request, lost window and failed task of the run;
-    requests to the mirror's fixed fault items are counted apart, by kind ({kind: [portal, ...]})."""
+    requests to the mirror's fixed fault items are counted apart, by kind ({kind: [portal, ...]});
+    a failed dbt build names the failed nodes of `dbt` (dbt_results)."""
     faults = intended_faults(settings)
     out, intended = [], {}
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -263,7 +265,6 @@ def run_failures(dsn: str, run: NightlyRun, settings: Settings) -> tuple[list[tu
     for portal, start, end, reason in gaps:
         out.append((portal, f"window {start:%Y-%m-%d}..{end:%Y-%m-%d} kept for the next crawl", reason))
     upstream = [ti for ti in run.task_instances if ti["state"] == "upstream_failed" and ti["task_id"] != "run_complete"]
-    dbt = dbt_results(run, settings)
     for ti in run.task_instances:
         if ti["state"] == "failed":
             name = ti["task_id"] + (f"[{ti.get('rendered_map_index') or ti['map_index']}]" if ti["map_index"] >= 0 else "")
@@ -308,14 +309,14 @@ def print_report(run: NightlyRun, dsn: str, settings: Settings, out=None) -> Non
           f"{_duration(run.busy_s(durations.get(p['portal_id'], []))):>6}")
     if not portals:
         w("  (no summary: the run ended before `summarize`)")
-    failures, intended = run_failures(dsn, run, settings)
+    dbt = dbt_results(run, settings)
+    failures, intended = run_failures(dsn, run, settings, dbt)
     if intended:
         w("\nIntended failures (the mirror's fixed fault items, refused as they should be): " + ", ".join(
             f"{kind} x{len(portals)}" for kind, portals in sorted(intended.items())))
     w(f"Failures: {len(failures) or 'none'}")
     for who, what, why in failures:
         w(f"  {who:20} {what}\n  {'':20}   {why}")
-    dbt = dbt_results(run, settings)
     if dbt:
         more = f" and {len(dbt['warnings']) - 3} more" if len(dbt["warnings"]) > 3 else ""
         warned = f"; warned: {', '.join(dbt['warnings'][:3])}{more}" if dbt["warnings"] else ""

@@ -133,8 +133,6 @@ def is_chrome(text: str) -> bool:
                 or r.counter_heading.match(text) or r.counter_line.match(text))
 
 
-
-
 _BOX_ITEM_END = re.compile(r"[.!?:;…\"”»]$")
 
 
